@@ -1,0 +1,381 @@
+"""The managed local Neo4j: fetched from Maven Central, run as a child process.
+
+Neo4j Community 5.26 LTS has no distribution archive on Maven Central, so the pom
+in `graph/neo4j/pom.xml` lists the server, its connectors and Neo4j Browser;
+`mvn dependency:copy-dependencies` puts their jars in a per-user cache, and the
+server runs as `java -cp 'lib/*' org.neo4j.server.CommunityEntryPoint` with a
+generated `neo4j.conf` in a per-user home. The initial password is set with
+Neo4j's admin tool before the first start, so neo4j/neo4j is never valid.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import ServerError
+
+NEO4J_VERSION = "5.26.30"
+BROWSER_VERSION = "5.24.0"
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+POM = Path(__file__).with_name("neo4j") / "pom.xml"
+DEFAULT_BOLT_PORT = 7687
+DEFAULT_HTTP_PORT = 7474
+USER = "neo4j"
+INSTALL_HINT = "apt-get install -y openjdk-17-jre-headless maven"
+
+
+@dataclass
+class Status:
+    """What `cisfilm server status` reports."""
+
+    running: bool
+    uri: str | None
+    browser_url: str | None
+    user: str
+    password_file: str
+    pid: int | None
+    version: str
+    home: str
+    bolt_port: int | None = None
+    http_port: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ManagedServer:
+    """One managed Neo4j living in `home`, with its jars cached in `cache`."""
+
+    def __init__(self, home: Path, cache: Path, *, heap: str = "512m", pagecache: str = "256m"):
+        self.home = Path(home).expanduser().resolve()
+        self.cache = Path(cache).expanduser().resolve()
+        self.heap = heap
+        self.pagecache = pagecache
+
+    # -- paths ---------------------------------------------------------------
+    @property
+    def lib(self) -> Path:
+        return self.cache / f"neo4j-{NEO4J_VERSION}-browser-{BROWSER_VERSION}" / "lib"
+
+    @property
+    def password_file(self) -> Path:
+        return self.home / "password"
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "server.json"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / "console.log"
+
+    # -- fetch ---------------------------------------------------------------
+    def fetched(self) -> bool:
+        return (self.lib / f"neo4j-server-{NEO4J_VERSION}.jar").exists()
+
+    def fetch(self, log=print) -> float:
+        """Resolve the server jars with Maven into the cache; returns seconds taken."""
+        if self.fetched():
+            return 0.0
+        mvn = shutil.which("mvn")
+        if not mvn:
+            raise ServerError(f"Maven (mvn) is not installed; it fetches Neo4j from Maven Central. Install it: {INSTALL_HINT}")
+        _require_java()
+        self.lib.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="lib-", dir=self.lib.parent))
+        log(f"Fetching Neo4j {NEO4J_VERSION} and Neo4j Browser {BROWSER_VERSION} from Maven Central (first use only)...")
+        t0 = time.monotonic()
+        cmd = [mvn, "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
+               f"-DoutputDirectory={tmp}", "-DincludeScope=runtime"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+            raise ServerError(f"Maven could not fetch Neo4j from Maven Central (exit {proc.returncode}):\n{tail}")
+        if self.lib.exists():  # another process won the race: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.rename(self.lib)
+        return time.monotonic() - t0
+
+    # -- state ---------------------------------------------------------------
+    def _read_state(self) -> dict | None:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def pid(self) -> int | None:
+        state = self._read_state()
+        if not state:
+            return None
+        pid = int(state.get("pid", 0))
+        return pid if pid > 0 and _alive(pid) else None
+
+    def password(self) -> str:
+        try:
+            return self.password_file.read_text().strip()
+        except OSError as e:
+            raise ServerError(f"cannot read the password file {self.password_file}: {e.strerror}") from None
+
+    def status(self) -> Status:
+        state = self._read_state() or {}
+        pid = self.pid()
+        bolt, http = state.get("bolt_port"), state.get("http_port")
+        running = pid is not None
+        return Status(
+            running=running,
+            uri=f"bolt://127.0.0.1:{bolt}" if running and bolt else None,
+            browser_url=f"http://127.0.0.1:{http}/browser/" if running and http else None,
+            user=USER,
+            password_file=str(self.password_file),
+            pid=pid,
+            version=NEO4J_VERSION,
+            home=str(self.home),
+            bolt_port=bolt if running else None,
+            http_port=http if running else None,
+        )
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self, *, bolt_port: int | None = None, http_port: int | None = None,
+              timeout: float = 180.0, log=print) -> tuple[Status, bool]:
+        """Start the server unless it runs already; returns (status, started_now)."""
+        if self.pid() is not None:
+            return self.status(), False
+        self._prepare_home()
+        self.fetch(log=log)
+        java = _require_java()
+        bolt = bolt_port or _free_port(DEFAULT_BOLT_PORT)
+        http = http_port or _free_port(DEFAULT_HTTP_PORT, avoid={bolt})
+        self._write_conf(bolt, http)
+        if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
+            self._set_initial_password(java)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.log_file, "ab")
+        cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
+               "-XX:-OmitStackTraceInFastThrow", "-Dfile.encoding=UTF-8",
+               "-cp", str(self.lib / "*"), ENTRY_POINT,
+               f"--home-dir={self.home}", f"--config-dir={self.conf_dir}"]
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                cwd=self.home, start_new_session=True, env=_java_env(self.home, self.conf_dir))
+        out.close()
+        self._write_state({"pid": proc.pid, "bolt_port": bolt, "http_port": http, "version": NEO4J_VERSION})
+        deadline = t0 + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.state_file.unlink(missing_ok=True)
+                raise ServerError(f"Neo4j exited with code {proc.returncode} while starting; "
+                                  f"last lines of {self.log_file}:\n{_tail(self.log_file)}{_tail(self.home / 'logs' / 'neo4j.log')}")
+            if _bolt_answers(bolt):
+                return self.status(), True
+            time.sleep(0.25)
+        self._kill(proc.pid, signal.SIGKILL)
+        self.state_file.unlink(missing_ok=True)
+        raise ServerError(f"Neo4j did not answer on Bolt port {bolt} within {timeout:.0f} s; see {self.log_file}")
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the server cleanly; returns False when it was not running."""
+        pid = self.pid()
+        if pid is None:
+            self.state_file.unlink(missing_ok=True)
+            return False
+        self._kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            self._kill(pid, signal.SIGKILL)
+            _wait_gone(pid, 10)
+        self.state_file.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> None:
+        """Kill the server abruptly (SIGKILL), as a crash would; for fault tests."""
+        pid = self.pid()
+        if pid is not None:
+            self._kill(pid, signal.SIGKILL)
+            _wait_gone(pid, 10)
+        self.state_file.unlink(missing_ok=True)
+
+    # -- internals -----------------------------------------------------------
+    def _prepare_home(self) -> None:
+        try:
+            for sub in ("conf", "data", "logs", "run", "plugins", "import"):
+                (self.home / sub).mkdir(parents=True, exist_ok=True)
+            os.chmod(self.home, 0o700)
+            probe = self.home / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as e:
+            raise ServerError(f"cannot use the server home {self.home}: {e.strerror} ({e.filename})") from None
+
+    def _write_conf(self, bolt: int, http: int) -> None:
+        conf = f"""# Written by cisfilm on every start; edit cisfilm, not this file.
+server.default_listen_address=127.0.0.1
+server.default_advertised_address=127.0.0.1
+server.bolt.enabled=true
+server.bolt.listen_address=127.0.0.1:{bolt}
+server.bolt.advertised_address=127.0.0.1:{bolt}
+server.http.enabled=true
+server.http.listen_address=127.0.0.1:{http}
+server.http.advertised_address=127.0.0.1:{http}
+server.https.enabled=false
+server.memory.heap.initial_size={self.heap}
+server.memory.heap.max_size={self.heap}
+server.memory.pagecache.size={self.pagecache}
+dbms.security.auth_enabled=true
+dbms.usage_report.enabled=false
+server.directories.data={self.home / 'data'}
+server.directories.logs={self.home / 'logs'}
+server.directories.run={self.home / 'run'}
+server.directories.plugins={self.home / 'plugins'}
+server.directories.import={self.home / 'import'}
+dbms.transaction.timeout=60s
+db.transaction.timeout=60s
+dbms.security.procedures.unrestricted=
+"""
+        path = self.conf_dir / "neo4j.conf"
+        path.write_text(conf)
+
+    def _set_initial_password(self, java: str) -> None:
+        password = secrets.token_urlsafe(24)
+        self.password_file.unlink(missing_ok=True)
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        proc = subprocess.run(
+            [java, "-cp", str(self.lib / "*"), ADMIN_TOOL, "dbms", "set-initial-password", password],
+            capture_output=True, text=True, env=_java_env(self.home, self.conf_dir), cwd=self.home)
+        if proc.returncode != 0:
+            msg = (proc.stdout + proc.stderr).replace(password, "***")
+            raise ServerError(f"could not set the initial Neo4j password (exit {proc.returncode}): {msg.strip()[-800:]}")
+
+    def _write_state(self, state: dict) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.state_file)
+
+    @staticmethod
+    def _kill(pid: int, sig: int) -> None:
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+
+def _java_env(home: Path, conf: Path) -> dict:
+    env = dict(os.environ)
+    env["NEO4J_HOME"] = str(home)
+    env["NEO4J_CONF"] = str(conf)
+    return env
+
+
+def _require_java() -> str:
+    java = shutil.which("java")
+    if not java:
+        raise ServerError(f"Java 17 is not installed; Neo4j 5.26 needs it. Install it: {INSTALL_HINT}")
+    proc = subprocess.run([java, "-version"], capture_output=True, text=True)
+    m = re.search(r'version "(\d+)', proc.stderr + proc.stdout)
+    if not m or int(m.group(1)) < 17:
+        raise ServerError(f"Neo4j 5.26 needs Java 17 or newer; `java -version` says: "
+                          f"{(proc.stderr or proc.stdout).strip().splitlines()[0] if (proc.stderr or proc.stdout) else 'nothing'}. "
+                          f"Install it: {INSTALL_HINT}")
+    return java
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of ours counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return True
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(preferred: int, avoid: set[int] = frozenset()) -> int:
+    if preferred not in avoid and _port_free(preferred):
+        return preferred
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in avoid:
+            return port
+
+
+def _bolt_answers(port: int) -> bool:
+    """True once the Bolt connector completes a protocol handshake."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            # magic preamble + four version proposals (5.x, 4.4)
+            s.sendall(b"\x60\x60\xb0\x17" + b"\x00\x00\x04\x05" + b"\x00\x00\x04\x04" + b"\x00" * 8)
+            return len(s.recv(4)) == 4
+    except OSError:
+        return False
+
+
+def _tail(path: Path, n: int = 12) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) + "\n"
+    except OSError:
+        return ""
+
+
+def default_home(env: dict) -> Path:
+    """Where the managed server lives unless `--home`/`CISFILM_HOME` says otherwise."""
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cisfilm"
+
+
+def default_cache(env: dict) -> Path:
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cisfilm"
+
+
+if __name__ == "__main__":  # pragma: no cover - manual debugging aid
+    print(ManagedServer(default_home(os.environ), default_cache(os.environ)).status(), file=sys.stderr)
