@@ -187,6 +187,261 @@ def _print_status(status, server: Optional[ManagedServer]) -> None:
         typer.echo(f"  {k + ':':<15}{v}")
 
 
+# -- load --------------------------------------------------------------------
+
+SCHEMA_DIR = ROOT / "schema"
+SEEDS_DIR = ROOT / "seeds"
+
+
+@app.command("load")
+def load_cmd(
+    ctx: typer.Context,
+    paths: Optional[list[Path]] = typer.Argument(None, help="Fact files or directories (default: seeds/)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be created, changed and removed; write nothing."),
+    prune: bool = typer.Option(False, "--prune", help="Remove loaded facts that are no longer in the files."),
+    strict: bool = typer.Option(False, "--strict", help="Treat likely duplicates as errors."),
+    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+) -> None:
+    """Validate fact files, then load them into Neo4j: idempotent and all-or-nothing."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from graph.load import load_paths
+
+    opts: Options = ctx.obj
+    console = Console(stderr=True)
+    with _errors(), driver(opts) as drv, Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("validating", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        result = load_paths(drv, paths or [SEEDS_DIR], schema, database=opts.database,
+                            dry_run=dry_run, prune=prune, strict=strict, progress=progress)
+    diff = result.diff
+    if dry_run:
+        table = Table(title="Dry run: nothing was written", title_justify="left")
+        for col in ("kind / type", "create", "change", "remove", "unchanged", "not in files"):
+            table.add_column(col, justify="left" if col == "kind / type" else "right")
+        for row in diff.rows():
+            table.add_row(*(str(x) for x in row))
+        Console().print(table)
+        typer.echo(f"Would be: {diff.summary()}.")
+    else:
+        typer.echo(f"Loaded {result.entities} entities and {result.relations} relationships: {diff.summary()}.")
+
+
+# -- validate / schema -------------------------------------------------------
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working directory when it lies under it (shorter messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Fact files or directories (default: seeds/)."),
+    strict: bool = typer.Option(False, "--strict", help="Treat likely duplicates as errors."),
+    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+) -> None:
+    """Check fact files without a database: every problem at once, as file:line:col field — reason."""
+    from graph.validate import validate_paths
+
+    with _errors():
+        facts, problems = validate_paths(paths or [_shown(SEEDS_DIR)], schema, strict)
+    for p in problems:
+        typer.echo(str(p))
+    errors = sum(p.severity == "error" for p in problems)
+    typer.echo(f"{len(facts.files)} file(s), {len(facts.entities)} entities, {len(facts.relations)} relations: "
+               f"{errors} error(s), {len(problems) - errors} warning(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_cmd(
+    json_schema: bool = typer.Option(False, "--json-schema", help="The JSON Schema for fact files (for editors)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of printing."),
+    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+) -> None:
+    """Check the schema and list its kinds and relationships; or, with --json-schema, print the JSON Schema."""
+    from graph.jsonschema import render
+    from graph.schema import load_model
+
+    with _errors():
+        model = load_model(schema)
+        if json_schema:
+            text = render(model)
+        else:
+            def fields(specs) -> str:
+                return ", ".join(n + ("*" if s.required else "") for n, s in specs.items()) or "-"
+
+            lines = [f"{len(model.kinds)} kinds, {len(model.relations)} relationship types (* required)",
+                     f"every kind: {fields(model.common_fields)}"]
+            for name, kind in sorted(model.kinds.items()):
+                lines.append(f"{name}: {fields(kind.own_fields)}")
+                lines += [f"  -[{t}]-> {', '.join(sorted(r.targets[name]))}"
+                          for t, r in sorted(model.relations.items()) if name in r.targets]
+            text = "\n".join(lines) + "\n"
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise CisfilmError(f"cannot write {output}: {e.strerror or e}") from None
+        typer.echo(f"Wrote {output}.")
+
+
+# -- queries -----------------------------------------------------------------
+
+QUERIES_DIR = ROOT / "queries"
+_TEMPLATES_OPT = dict(envvar="CISFILM_QUERIES", show_default=False,
+                      help="Directory of stored *.cypher templates [default: queries/].")
+
+
+def _complete_template(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: template names with their descriptions."""
+    from graph.templates import load_templates
+
+    directory = ctx.params.get("templates") or QUERIES_DIR
+    try:
+        templates = load_templates(directory)
+    except CisfilmError:
+        return []
+    return [(n, t.description) for n, t in templates.items() if n.startswith(incomplete)]
+
+
+@app.command("queries")
+def queries_cmd(
+    format: str = typer.Option("table", "--format", help="table or json."),
+    templates: Path = typer.Option(QUERIES_DIR, "--templates", **_TEMPLATES_OPT),
+) -> None:
+    """List the stored query templates with their typed parameters."""
+    from graph.templates import load_templates
+
+    with _errors():
+        if format not in ("table", "json"):
+            raise CisfilmError(f"unknown format {format!r}: use table or json")
+        found = load_templates(templates)
+        if format == "json":
+            typer.echo(json.dumps([t.as_dict() for t in found.values()], indent=2, ensure_ascii=False))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{len(found)} stored queries (cisfilm query NAME -p key=value ...)",
+                      title_justify="left", show_lines=True)
+        for col in ("name", "parameters", "description"):
+            table.add_column(col, overflow="fold")
+        for t in found.values():
+            params = "\n".join(p.signature() for p in t.params.values()) or "-"
+            example = " ".join(t.example_args())
+            table.add_row(t.name, params, t.description + (f"\ne.g. {example}" if example else ""))
+        Console().print(table)
+
+
+@app.command("query")
+def query_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., autocompletion=_complete_template, show_default=False,
+                               help="Template name (see `cisfilm queries`)."),
+    param: Optional[list[str]] = typer.Option(None, "-p", "--param", metavar="KEY=VALUE",
+                                              help="A parameter; repeat for more (list parameters: a,b or repeated)."),
+    format: str = typer.Option("table", "--format", help="table, json or csv."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Print at most N rows."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE",
+                                        help="Answer as of a date (YYYY, YYYY-MM or YYYY-MM-DD), for templates that use it."),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.001, help="Seconds before the query is stopped."),
+    templates: Path = typer.Option(QUERIES_DIR, "--templates", **_TEMPLATES_OPT),
+) -> None:
+    """Run a stored template read-only; parameters are typed and checked before anything runs."""
+    from graph.templates import FORMATS, check_date, format_result, get_template, load_templates, \
+        parse_assignments, rich_table, run_template
+
+    opts: Options = ctx.obj
+    with _errors():
+        if format not in FORMATS:
+            raise CisfilmError(f"unknown format {format!r}: use {', '.join(FORMATS)}")
+        template = get_template(load_templates(templates), name)
+        raw = parse_assignments(param or [])
+        template.bind(raw)  # parameter errors before any connection
+        if as_of is not None:
+            if not template.uses_as_of:
+                raise CisfilmError(f"template {name!r} does not take --as-of")
+            try:
+                check_date(as_of)
+            except ValueError as e:
+                raise CisfilmError(f"--as-of: {e}") from None
+        with driver(opts) as drv:
+            result = run_template(drv, template, raw, database=opts.database, limit=limit,
+                                  as_of=as_of, timeout=timeout)
+        if format == "table":
+            from rich.console import Console
+
+            Console().print(rich_table(result))
+            typer.echo(f"{len(result.rows)} row(s)" + (" (more with a higher --limit)" if result.truncated else ""),
+                       err=True)
+        else:
+            typer.echo(format_result(result, format), nl=False)
+
+
+# -- export ------------------------------------------------------------------
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    format: Optional[str] = typer.Option(None, "--format", "-f", show_default=False,
+                                         help="ttl, nt, jsonld, xml, trig or nq [default: from the -o extension, else ttl]."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", show_default=False,
+                                          help="Write to FILE (it appears only once the export succeeded) [default: stdout]."),
+    base: str = typer.Option("https://w3id.org/cisfilm/", "--base", metavar="IRI",
+                             help="Base of the minted IRIs (<base>id/<id>, <base>graph/<source-id>, ...)."),
+    validate: bool = typer.Option(False, "--validate",
+                                  help="Also check the export against the SHACL shapes from schema/; exit 1 on violations."),
+    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+) -> None:
+    """Export the live graph as RDF: standard vocabularies, named graphs per source (trig, nq)."""
+    import io
+
+    from graph.rdf import export, format_for
+    from graph.schema import load_model
+
+    opts: Options = ctx.obj
+    with _errors():
+        fmt = format_for(output, format)
+        model = load_model(schema)
+        with driver(opts) as drv:
+            if output is not None:
+                result = export(drv, model, output, format=fmt, base=base, database=opts.database)
+            else:
+                sys.stdout.flush()
+                stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+                try:
+                    result = export(drv, model, stream, format=fmt, base=base, database=opts.database)
+                    stream.flush()
+                except BrokenPipeError:  # `cisfilm export | head`
+                    raise typer.Exit(0)
+                finally:
+                    stream.detach()
+            typer.echo(result.summary(), err=True)
+            if validate:
+                from graph.shacl import validate_export
+
+                violations = validate_export(drv, model, base=base, database=opts.database)
+                for v in violations:
+                    typer.echo(str(v), err=True)
+                if violations:
+                    raise CisfilmError(f"{len(violations)} SHACL violation(s) in the export")
+                typer.echo("SHACL: the export conforms to the shapes derived from schema/.", err=True)
+
+
 # -- stats -------------------------------------------------------------------
 
 @app.command("stats")
@@ -220,6 +475,67 @@ def stats_cmd(
             console.print(table)
         typer.echo(f"{st.nodes} entities, {st.relations} relationships; facts with a single source: "
                    f"{st.single_source_nodes} entities, {st.single_source_relations} relationships.")
+
+
+# -- browser -----------------------------------------------------------------
+
+@app.command("browser")
+def browser_cmd(
+    ctx: typer.Context,
+    open_: bool = typer.Option(False, "--open", help="Open Neo4j Browser (the guide with --serve) in your web browser."),
+    show_password: bool = typer.Option(False, "--show-password", help="Also print the password."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+    style: Optional[Path] = typer.Option(None, "--style", metavar="FILE",
+                                         help="Also write the Browser style (GRASS) to FILE."),
+    serve: bool = typer.Option(False, "--serve", help="Serve the guide on localhost until Ctrl-C; links open it."),
+    port: int = typer.Option(7480, "--port", min=0, help="Port of the guide server (busy: a free one)."),
+    browser_url: Optional[str] = typer.Option(None, "--browser-url", metavar="URL",
+                                              help="Neo4j Browser's address, when it cannot be derived from --uri."),
+    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+    templates: Path = typer.Option(QUERIES_DIR, "--templates", **_TEMPLATES_OPT),
+) -> None:
+    """Print Neo4j Browser's address, how to connect, the style command and a link per stored query."""
+    import threading
+
+    from graph import browser as gb
+    from graph.schema import load_model
+    from graph.templates import load_templates
+
+    opts: Options = ctx.obj
+    with _errors():
+        if format not in ("text", "json"):
+            raise CisfilmError(f"unknown format {format!r}: use text or json")
+        model, found = load_model(schema), load_templates(templates)
+        st = settings(opts)
+        status = None if opts.uri else opts.server().status()
+        guide_server = gb.GuideServer(port).start() if serve else None
+        try:
+            drv = open_driver(st)
+            try:
+                info = gb.explore(drv, model, found, uri=st.uri, user=st.user, database=st.database,
+                                  managed_browser_url=status.browser_url if status else None,
+                                  password_file=status.password_file if status else None,
+                                  password=st.password if show_password else None,
+                                  browser_url=browser_url, server=guide_server)
+            finally:
+                drv.close()
+            if style is not None:
+                info.style_file = gb.write_style(model, style)
+            typer.echo(json.dumps(info.as_dict(), indent=2, ensure_ascii=False) if format == "json"
+                       else gb.format_text(info))
+            if open_:
+                url = info.guide_link or info.browser_link
+                if not url or not gb.open_in_web_browser(url):
+                    typer.echo("Could not open a web browser: open the address above yourself.", err=True)
+            if guide_server is not None:
+                typer.echo(f"Serving the guide at {guide_server.base}/ — press Ctrl-C to stop.", err=True)
+                try:
+                    threading.Event().wait()
+                except KeyboardInterrupt:
+                    pass
+        finally:
+            if guide_server is not None:
+                guide_server.stop()
 
 
 # -- entry point -------------------------------------------------------------

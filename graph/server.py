@@ -121,6 +121,12 @@ class ManagedServer:
         except (OSError, ValueError):
             return None
 
+    def _last_ports(self) -> dict:
+        try:
+            return json.loads((self.home / "ports.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
     def pid(self) -> int | None:
         state = self._read_state()
         if not state:
@@ -161,8 +167,9 @@ class ManagedServer:
         self._prepare_home()
         self.fetch(log=log)
         java = _require_java()
-        bolt = bolt_port or _free_port(DEFAULT_BOLT_PORT)
-        http = http_port or _free_port(DEFAULT_HTTP_PORT, avoid={bolt})
+        last = self._last_ports()  # keep the URI stable across restarts when the ports are free
+        bolt = bolt_port or _free_port(last.get("bolt_port") or DEFAULT_BOLT_PORT)
+        http = http_port or _free_port(last.get("http_port") or DEFAULT_HTTP_PORT, avoid={bolt})
         self._write_conf(bolt, http)
         if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
             self._set_initial_password(java)
@@ -177,6 +184,7 @@ class ManagedServer:
                                 cwd=self.home, start_new_session=True, env=_java_env(self.home, self.conf_dir))
         out.close()
         self._write_state({"pid": proc.pid, "bolt_port": bolt, "http_port": http, "version": NEO4J_VERSION})
+        (self.home / "ports.json").write_text(json.dumps({"bolt_port": bolt, "http_port": http}))
         deadline = t0 + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -242,6 +250,7 @@ server.memory.heap.max_size={self.heap}
 server.memory.pagecache.size={self.pagecache}
 dbms.security.auth_enabled=true
 dbms.usage_report.enabled=false
+client.allow_telemetry=false
 server.directories.data={self.home / 'data'}
 server.directories.logs={self.home / 'logs'}
 server.directories.run={self.home / 'run'}
@@ -330,6 +339,8 @@ def _wait_gone(pid: int, timeout: float) -> None:
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # Neo4j binds with SO_REUSEADDR, so ports in TIME_WAIT after a restart are usable.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -48,7 +48,8 @@ def session_driver(settings):
 
 
 def wipe(drv) -> None:
-    drv.execute_query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    with drv.session() as session:  # CALL { } IN TRANSACTIONS needs an implicit transaction
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 @pytest.fixture

@@ -1,0 +1,367 @@
+"""Loading validated facts into Neo4j: batched, idempotent, all-or-nothing.
+
+Mechanism: one load is one Neo4j write transaction. It first takes a write lock on
+a single `:CisfilmMeta` node (so concurrent loads run one after the other, and
+MERGE never races into duplicate relationships), reads the `_hash` of everything
+the loader owns, computes the diff, and writes only what is new or changed, in
+batches of `UNWIND $rows` per label and per relationship type. Neo4j commits the
+transaction as a whole or not at all: a failed batch rolls everything back, and a
+server that dies mid-load recovers to the last committed state on restart.
+Labels and relationship types come only from the schema's allow-list; values
+reach Cypher only as parameters.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import neo4j
+from neo4j import exceptions as nx
+
+from .errors import CisfilmError
+from .names import display_name, fold
+from .schema import Model
+from .stats import PROVENANCE
+
+BATCH = 2000
+META_ID = "load"
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class LoadError(CisfilmError):
+    """The load did not complete; the graph is as it was before it."""
+
+
+@dataclass
+class NodeRow:
+    id: str
+    kind: str
+    props: dict
+    sources: list[str]
+    quotes: list[str]
+    hash: str = ""
+
+
+@dataclass
+class RelRow:
+    start: str
+    type: str
+    end: str
+    props: dict
+    hash: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.start, self.type, self.end)
+
+
+@dataclass
+class Diff:
+    """What a load creates, changes, removes (with prune) or leaves alone, per kind/type."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    stale: dict[str, int] = field(default_factory=dict)  # in the graph, not in the files, kept (no --prune)
+
+    @staticmethod
+    def _total(d: dict[str, int]) -> int:
+        return sum(d.values())
+
+    def totals(self) -> dict[str, int]:
+        return {k: self._total(getattr(self, k)) for k in ("created", "changed", "removed", "unchanged", "stale")}
+
+    @property
+    def changes(self) -> int:
+        t = self.totals()
+        return t["created"] + t["changed"] + t["removed"]
+
+    def summary(self) -> str:
+        t = self.totals()
+        line = f"{t['created']} created, {t['changed']} changed, {t['removed']} removed, {t['unchanged']} unchanged"
+        if t["stale"]:
+            line += f"; {t['stale']} no longer in the files (kept; --prune removes them)"
+        return line
+
+    def rows(self) -> list[tuple[str, int, int, int, int, int]]:
+        names = sorted(set(self.created) | set(self.changed) | set(self.removed) | set(self.unchanged) | set(self.stale))
+        return [(n, self.created.get(n, 0), self.changed.get(n, 0), self.removed.get(n, 0),
+                 self.unchanged.get(n, 0), self.stale.get(n, 0)) for n in names]
+
+    def as_dict(self) -> dict:
+        return {"totals": self.totals(), "created": self.created, "changed": self.changed,
+                "removed": self.removed, "unchanged": self.unchanged, "stale": self.stale}
+
+
+# -- facts → rows -------------------------------------------------------------
+
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def flatten(model: Model, kind: str, fields: dict, *, relation: str | None = None) -> dict:
+    """Field values → Neo4j properties (multilingual `f` → `f` + `f_<lang>`)."""
+    props: dict = {}
+    spec = model.relations[relation].properties if relation else model.kinds[kind].fields
+    for name, value in fields.items():
+        if value is None:
+            continue
+        f = spec.get(name)
+        if f is not None and f.type == "multilingual":
+            props[name] = display_name(value)
+            for lang, text in value.items():
+                props[f"{name}_{lang}"] = text
+        else:
+            props[name] = value
+    return props
+
+
+def entity_rows(model: Model, facts) -> list[NodeRow]:
+    rows = []
+    for ent in facts.entities.values():
+        fields = {k: v for k, v in ent.fields.items() if k not in ("id", "kind", "sources", "quote")}
+        props = flatten(model, ent.kind, fields)
+        names = list((ent.fields.get("name") or {}).values()) + list(ent.fields.get("aliases") or [])
+        props["name_keys"] = sorted({fold(n) for n in names if n})
+        props.update(id=ent.id, kind=ent.kind, sources=list(ent.sources), quotes=list(ent.quotes), _loaded=True)
+        row = NodeRow(ent.id, ent.kind, props, list(ent.sources), list(ent.quotes))
+        row.hash = _digest(props)
+        row.props["_hash"] = row.hash
+        rows.append(row)
+    rows.sort(key=lambda r: r.id)
+    return rows
+
+
+def relation_rows(model: Model, facts) -> list[RelRow]:
+    rows = []
+    for rel in facts.relations:
+        props = flatten(model, "", dict(rel.props), relation=rel.type)
+        props.update(sources=list(rel.sources), quotes=list(rel.quotes), _loaded=True)
+        row = RelRow(rel.from_id, rel.type, rel.to_id, props)
+        row.hash = _digest([row.key, props])
+        row.props["_hash"] = row.hash
+        rows.append(row)
+    rows.sort(key=lambda r: r.key)
+    return rows
+
+
+# -- plan ---------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    nodes_write: list[NodeRow]
+    nodes_relabel: list[tuple[str, str]]  # (id, old kind)
+    nodes_remove: list[str]
+    rels_write: list[RelRow]
+    rels_remove: list[tuple[str, str, str]]
+    diff: Diff
+
+
+def _bump(d: dict[str, int], key: str) -> None:
+    d[key] = d.get(key, 0) + 1
+
+
+def plan(nodes: list[NodeRow], rels: list[RelRow], existing_nodes: dict[str, tuple[str, str]],
+         existing_rels: dict[tuple[str, str, str], str], prune: bool) -> Plan:
+    diff = Diff()
+    p = Plan([], [], [], [], [], diff)
+    for row in nodes:
+        old = existing_nodes.get(row.id)
+        if old is None:
+            _bump(diff.created, row.kind)
+            p.nodes_write.append(row)
+        elif old[1] != row.hash:
+            _bump(diff.changed, row.kind)
+            p.nodes_write.append(row)
+            if old[0] != row.kind:
+                p.nodes_relabel.append((row.id, old[0]))
+        else:
+            _bump(diff.unchanged, row.kind)
+    wanted = {r.id for r in nodes}
+    for nid, (kind, _) in sorted(existing_nodes.items()):
+        if nid not in wanted:
+            _bump(diff.removed if prune else diff.stale, kind)
+            if prune:
+                p.nodes_remove.append(nid)
+    rewritten = {r.id for r in p.nodes_write}
+    for row in rels:
+        old = existing_rels.get(row.key)
+        if old is None:
+            _bump(diff.created, row.type)
+            p.rels_write.append(row)
+        elif old != row.hash:
+            _bump(diff.changed, row.type)
+            p.rels_write.append(row)
+        else:
+            _bump(diff.unchanged, row.type)
+    wanted_rels = {r.key for r in rels}
+    removed_nodes = set(p.nodes_remove)
+    for key in sorted(existing_rels):
+        if key not in wanted_rels:
+            _bump(diff.removed if prune else diff.stale, key[1])
+            if prune and key[0] not in removed_nodes and key[2] not in removed_nodes:
+                p.rels_remove.append(key)
+    del rewritten
+    return p
+
+
+# -- Cypher -------------------------------------------------------------------
+
+def _lock(tx) -> None:
+    tx.run("MERGE (m:CisfilmMeta {id: $id}) SET m.lock = coalesce(m.lock, 0) + 1", id=META_ID).consume()
+
+
+def _existing(tx) -> tuple[dict, dict]:
+    nodes = {r["id"]: (r["kind"], r["h"]) for r in tx.run(
+        "MATCH (n:Entity) WHERE n._loaded RETURN n.id AS id, n.kind AS kind, n._hash AS h")}
+    rels = {(r["a"], r["t"], r["b"]): r["h"] for r in tx.run(
+        "MATCH (a:Entity)-[r]->(b:Entity) WHERE r._loaded AND type(r) <> $prov "
+        "RETURN a.id AS a, type(r) AS t, b.id AS b, r._hash AS h", prov=PROVENANCE)}
+    return nodes, rels
+
+
+def _batches(rows: list, size: int = BATCH) -> Iterable[list]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def _write(tx, model: Model, p: Plan, progress: Progress | None) -> None:
+    total = (len(p.nodes_remove) + len(p.rels_remove) + len(p.nodes_relabel)
+             + 2 * len(p.nodes_write) + len(p.rels_write))
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("writing", done, total)
+
+    for batch in _batches(p.rels_remove):
+        tx.run("UNWIND $rows AS row MATCH (a:Entity {id: row[0]})-[r]->(b:Entity {id: row[2]}) "
+               "WHERE type(r) = row[1] AND r._loaded DELETE r", rows=[list(k) for k in batch]).consume()
+        tick(len(batch))
+    for batch in _batches(p.nodes_remove):
+        tx.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE n._loaded DETACH DELETE n", ids=batch).consume()
+        tick(len(batch))
+    by_old_kind: dict[str, list[str]] = {}
+    for nid, old in p.nodes_relabel:
+        by_old_kind.setdefault(old, []).append(nid)
+    for old, ids in sorted(by_old_kind.items()):
+        label = model.check_label(old)
+        tx.run(f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) REMOVE n:`{label}`", ids=ids).consume()
+        tick(len(ids))
+    by_kind: dict[str, list[NodeRow]] = {}
+    for row in p.nodes_write:
+        by_kind.setdefault(row.kind, []).append(row)
+    for kind, rows in sorted(by_kind.items()):
+        label = model.check_label(kind)
+        for batch in _batches(rows):
+            tx.run(f"UNWIND $rows AS row MERGE (n:Entity {{id: row.id}}) SET n:`{label}` SET n = row.props",
+                   rows=[{"id": r.id, "props": r.props} for r in batch]).consume()
+            tick(len(batch))
+    # Provenance edges follow the entity's `sources` list: rebuilt for rewritten entities.
+    for batch in _batches(p.nodes_write):
+        tx.run(f"UNWIND $rows AS row MATCH (n:Entity {{id: row.id}}) "
+               f"OPTIONAL MATCH (n)-[old:{PROVENANCE}]->() DELETE old "
+               f"WITH DISTINCT n, row UNWIND range(0, size(row.sources) - 1) AS i "
+               f"MATCH (s:Source {{id: row.sources[i]}}) "
+               f"MERGE (n)-[e:{PROVENANCE}]->(s) SET e.quote = row.quotes[i]",
+               rows=[{"id": r.id, "sources": r.sources, "quotes": r.quotes} for r in batch]).consume()
+        tick(len(batch))
+    by_type: dict[str, list[RelRow]] = {}
+    for row in p.rels_write:
+        by_type.setdefault(row.type, []).append(row)
+    for rtype, rows in sorted(by_type.items()):
+        t = model.check_rel_type(rtype)
+        for batch in _batches(rows):
+            tx.run(f"UNWIND $rows AS row MATCH (a:Entity {{id: row.start}}) MATCH (b:Entity {{id: row.end}}) "
+                   f"MERGE (a)-[r:`{t}`]->(b) SET r = row.props",
+                   rows=[{"start": r.start, "end": r.end, "props": r.props} for r in batch]).consume()
+            tick(len(batch))
+    tx.run("MATCH (m:CisfilmMeta {id: $id}) SET m.loaded_at = datetime()", id=META_ID).consume()
+
+
+# -- public -------------------------------------------------------------------
+
+@dataclass
+class LoadResult:
+    diff: Diff
+    dry_run: bool
+    entities: int
+    relations: int
+
+
+def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | None = None,
+               dry_run: bool = False, prune: bool = False, progress: Progress | None = None) -> LoadResult:
+    """Load a validated FactSet; all-or-nothing; returns the diff (written or, with dry_run, planned)."""
+    nodes = entity_rows(model, facts)
+    rels = relation_rows(model, facts)
+    if progress:
+        progress("prepared", 0, len(nodes) + len(rels))
+
+    def work(tx) -> Plan:
+        if not dry_run:
+            _lock(tx)
+        existing_nodes, existing_rels = _existing(tx)
+        p = plan(nodes, rels, existing_nodes, existing_rels, prune)
+        if not dry_run and p.diff.changes:
+            _write(tx, model, p, progress)
+        return p
+
+    try:
+        if not dry_run:
+            ensure_schema(driver, model, database=database)
+        with driver.session(database=database) as session:
+            p = session.execute_read(work) if dry_run else session.execute_write(work)
+    except (nx.IncompleteCommit,) as e:
+        raise LoadError("the connection dropped while the load was committing, so its outcome is unknown; "
+                        "rerunning the same load is safe (it is idempotent and converges)") from e
+    except (nx.ServiceUnavailable, nx.SessionExpired) as e:
+        raise LoadError(f"Neo4j became unreachable during the load ({_first(e)}); the transaction was not "
+                        "committed, so the graph is as it was. Rerun the load once the server is back.") from e
+    except nx.Neo4jError as e:
+        raise LoadError(f"Neo4j refused the load ({e.code}: {_first(e)}); nothing was written.") from e
+    return LoadResult(p.diff, dry_run, len(nodes), len(rels))
+
+
+def _first(e: BaseException) -> str:
+    return (str(e).strip() or type(e).__name__).splitlines()[0]
+
+
+def constraint_statements(model: Model) -> list[str]:
+    """Constraints and indexes derived from the schema; every statement is idempotent."""
+    stmts = ["CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+             "CREATE CONSTRAINT cisfilm_meta_id IF NOT EXISTS FOR (n:CisfilmMeta) REQUIRE n.id IS UNIQUE",
+             "CREATE INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
+             "CREATE INDEX entity_kind IF NOT EXISTS FOR (n:Entity) ON (n.kind)"]
+    for kind in sorted(model.kinds):
+        label = model.check_label(kind)
+        stmts.append(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.id IS UNIQUE")
+        stmts.append(f"CREATE INDEX {label.lower()}_name IF NOT EXISTS FOR (n:`{label}`) ON (n.name)")
+    name_props = ["name"] + [f"name_{lang}" for lang in model.languages] + ["aliases"]
+    props = ", ".join(f"n.`{p}`" for p in name_props)
+    stmts.append(f"CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Entity) ON EACH [{props}]")
+    return stmts
+
+
+def ensure_schema(driver: neo4j.Driver, model: Model, *, database: str | None = None) -> None:
+    """Create the constraints and indexes (idempotent) and wait until they are online."""
+    with driver.session(database=database) as session:
+        for stmt in constraint_statements(model):
+            session.run(stmt).consume()
+        session.run("CALL db.awaitIndexes(60)").consume()
+
+
+def load_paths(driver: neo4j.Driver, paths, schema_dir, *, database: str | None = None, dry_run: bool = False,
+               prune: bool = False, strict: bool = False, progress: Progress | None = None) -> LoadResult:
+    """Validate fact files (raising `InvalidData` before touching the database), then load them."""
+    from .facts import read_facts
+    from .schema import load_model
+
+    model = load_model(schema_dir)
+    facts, _warnings = read_facts(paths, model, strict=strict)
+    return load_facts(driver, model, facts, database=database, dry_run=dry_run, prune=prune, progress=progress)

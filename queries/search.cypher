@@ -1,0 +1,20 @@
+// name: search
+// description: Find entities by words in their names or aliases (full-text, forgiving small typos), to get the id other questions take.
+// params:
+//   text: {type: string, required: true, description: "Words to look for, e.g. Москино or kinodanz."}
+//   kind: {type: string, values: [Organization, Person, Post, Agreement, Project, Cluster, Site, Event, Incentive, Place, Source], description: Only entities of this kind.}
+//   top: {type: int, default: 10, min: 1, description: "How many to list."}
+// example: {text: москино}
+
+// Lucene syntax in the words is escaped, so they are matched as plain words (each also fuzzily).
+WITH [w IN split(trim($text), ' ') WHERE w <> ''] AS words
+WITH [w IN words | reduce(s = w, c IN ['\\', '+', '-', '&', '|', '!', '(', ')', '{', '}', '[', ']', '^', '"', '~', '*', '?', ':', '/']
+                         | replace(s, c, '\\' + c))] AS words
+WHERE size(words) > 0
+WITH reduce(q = '', w IN words | q + CASE WHEN q = '' THEN '' ELSE ' AND ' END
+            + '(' + w + ' OR ' + w + '* OR ' + w + '~1)') AS query
+CALL db.index.fulltext.queryNodes('entity_names', query) YIELD node, score
+WITH node, score WHERE $kind IS NULL OR node.kind = $kind
+RETURN node.id AS id, node.kind AS kind, node.name AS name, node.aliases AS aliases, round(score, 3) AS score
+ORDER BY score DESC, id
+LIMIT $top

@@ -1,0 +1,498 @@
+"""Neo4j Browser exploration: the style, the guide, the deep links, `cisfilm browser` —
+and a real headless Chromium driving the real Neo4j Browser of the managed server.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from graph import browser as gb
+from graph.load import load_paths
+from graph.names import fold
+from graph.schema import SOURCE_KIND, load_model
+from graph.stats import PROVENANCE
+from graph.templates import load_template, load_templates
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA, QUERIES, SEEDS = ROOT / "schema", ROOT / "queries", ROOT / "seeds"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+PROBE = """
+// name: probe
+// description: Every parameter type, and characters a Browser address cannot carry.
+// params:
+//   org: {type: entity, kind: Organization, required: true, description: An organisation.}
+//   people: {type: list<entity>, description: People.}
+//   n: {type: int, default: 3, description: How many.}
+//   w: {type: float, description: A weight.}
+//   flag: {type: bool, description: A flag.}
+//   since: {type: date, description: A date.}
+//   words: {type: string, description: Words.}
+//   none: {type: string, description: Left unset.}
+// example: {org: Москино, people: [Борис Ханчалян], n: 5, w: 0.5, flag: true, since: 2025-08, words: 'AT&T #1 "x" \\ y'}
+
+// a comment with & and # in it
+MATCH (o:Entity {id: $org})
+WHERE $flag AND $w > 0 AND $since <> '' AND $words <> '' AND $none IS NULL AND $as_of IS NULL AND size($people) = 1
+RETURN o.id AS id, '#&' AS chars, $words AS words, $people AS people, $n AS n LIMIT $n
+"""
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def templates():
+    return load_templates(QUERIES)
+
+
+@pytest.fixture
+def probe(tmp_path):
+    path = tmp_path / "probe.cypher"
+    path.write_text(PROBE.lstrip("\n"), encoding="utf-8")
+    return load_template(path)
+
+
+@pytest.fixture
+def seeded(driver):
+    load_paths(driver, [SEEDS], SCHEMA)
+    return driver
+
+
+def browser_reads(link: str) -> tuple[list[str], str]:
+    """`cmd` and `arg` as Browser 5.24 reads them from its address (populateEditorFromUrlEpic):
+    `+` → space, one decodeURIComponent of the whole address, values end at `&` or `#`,
+    several `arg`s joined by newlines."""
+    decoded = urllib.parse.unquote(link.replace("+", " "), errors="strict")
+    return re.findall(r"[?&]cmd=([^&#]*)", decoded), "\n".join(re.findall(r"[?&]arg=([^&#]*)", decoded))
+
+
+def parse_grass(text: str) -> dict[str, dict[str, str]]:
+    """Browser 5.24's GRASS reader (`parseGrass`, used by `:style` and file drops), ported."""
+    in_quote = in_block = nested = False
+    selector, body, out = "", "", {}
+    for ch in text:
+        special = True
+        if ch == "{":
+            if in_quote:
+                special = False
+            elif in_block:
+                nested = True
+            else:
+                in_block = True
+        elif ch == "}":
+            if in_quote:
+                special = False
+            elif nested:
+                nested = False
+            else:
+                in_block = False
+                out[selector], selector, body = body, "", ""
+        elif ch in "'\"":
+            in_quote = not in_quote
+        else:
+            special = False
+        if not special:
+            if in_block:
+                body += ch
+            elif not ch.isspace():
+                selector += ch
+    sheet = {}
+    for sel, text_ in out.items():
+        props = {}
+        for item in text_.split(";"):
+            parts = item.split(":")
+            if len(parts) == 2:
+                props[parts[0].strip()] = parts[1].strip()
+        sheet[sel] = props
+    return sheet
+
+
+# -- style -------------------------------------------------------------------------
+
+def test_every_kind_has_its_own_colour_and_its_name_as_caption(model):
+    colours = gb.kind_colours(model)
+    assert sorted(colours) == sorted(model.kinds)
+    assert len(set(colours.values())) == len(colours), colours
+    assert all(re.fullmatch(r"#[0-9A-F]{6}", c) for c in colours.values())
+    sheet = gb.style(model)
+    for kind, colour in colours.items():
+        rule = sheet[f"node.{kind}"]
+        assert rule["color"] == colour
+        assert rule["caption"] == "{name}"
+        assert rule["text-color-internal"] in ("#000000", "#FFFFFF")
+    assert sheet["relationship"]["caption"] == "<type>"
+    # node.Entity is coloured and comes before the kinds, so Browser neither invents a colour
+    # for it nor lets it paint over a kind
+    order = list(sheet)
+    assert "color" in sheet["node.Entity"]
+    assert all(order.index("node.Entity") < order.index(f"node.{k}") for k in model.kinds)
+    assert sheet[f"node.{SOURCE_KIND}"]["diameter"] != sheet["node.Organization"]["diameter"]
+    assert f"relationship.{PROVENANCE}" in sheet
+
+
+def test_colours_stay_distinct_beyond_the_palette():
+    many = SimpleNamespace(kinds={f"Kind{i:02d}": None for i in range(60)})
+    colours = gb.kind_colours(many)
+    assert len(set(colours.values())) == 60
+    assert gb.NEUTRAL not in colours.values()
+    assert gb.kind_colours(many) == colours  # stable
+
+
+def test_grass_file_reads_back_as_the_style_in_browser(model, tmp_path):
+    text = gb.grass(model)
+    assert parse_grass(text) == gb.style(model)
+    path = gb.write_style(model, tmp_path / "cisfilm.grass")
+    assert Path(path).read_text(encoding="utf-8") == text
+
+
+def test_style_command_travels_in_a_deep_link(model):
+    command = gb.style_command(model)
+    assert ";" not in command and "#" not in command and "&" not in command
+    target = gb.Target("http://127.0.0.1:7474/browser/", "bolt://127.0.0.1:7687")
+    cmd, arg = browser_reads(target.link("edit", command))
+    assert cmd == ["edit"] and arg == command
+    assert json.loads(arg.removeprefix(":style ")) == gb.style(model)  # Browser tries JSON first
+
+
+# -- :param lines, scripts, links ------------------------------------------------------
+
+def test_param_lines_cover_every_parameter_with_typed_literals(probe):
+    lines = gb.param_lines(probe)
+    assert lines[2:] == [
+        ":param n => 5", ":param w => 0.5", ":param flag => true", ':param since => "2025-08"',
+        ':param words => "AT\\u0026T \\u00231 \\"x\\" \\\\ y"', ":param none => null", ":param as_of => null"]
+    # entities not looked up yet: Cypher finds them by id, name or alias, as the CLI does
+    assert lines[0] == (f':param org => head([(n:Entity) WHERE n.id = "Москино" OR ("{fold("Москино")}" IN '
+                        'n.name_keys AND n.kind IN ["Organization"]) | n.id])')
+    assert lines[1].startswith(":param people => [head([(n:Entity) WHERE n.id = \"Борис Ханчалян\"")
+    resolved = gb.param_lines(probe, {"org": "org-moskino", "people": ["person-boris-khanchalyan"]})
+    assert resolved[:2] == [':param org => "org-moskino"', ':param people => ["person-boris-khanchalyan"]']
+
+
+def test_cypher_literals():
+    assert gb.cypher_literal(None) == "null"
+    assert gb.cypher_literal(True) == "true"
+    assert gb.cypher_literal(3) == "3"
+    assert gb.cypher_literal(2.0) == "2.0"
+    assert gb.cypher_literal(1e20) == "1e+20"
+    assert gb.cypher_literal('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+    assert gb.cypher_literal(["x", 1]) == '["x", 1]'
+    with pytest.raises(ValueError):
+        gb.cypher_literal(float("nan"))
+
+
+def test_link_safe_cypher_keeps_meaning_and_drops_what_ends_a_link():
+    text = "RETURN '&#' AS a, \"x#&y\" AS b // a & b #1\n/* & */ , 'http://x' AS c"
+    safe = gb.link_safe(text)
+    assert "&" not in safe and "#" not in safe
+    assert "'\\u0026\\u0023'" in safe and '"x\\u0023\\u0026y"' in safe and "'http://x'" in safe
+
+
+def test_every_template_has_a_deep_link_and_a_guide_slide(model, templates):
+    assert templates, "queries/ holds no template"
+    guide = gb.build_guide(model, templates, base="http://localhost:9")
+    main = guide.pages[gb.GUIDE_FILE]
+    target = gb.Target("http://127.0.0.1:7474/browser/", "bolt://127.0.0.1:7687")
+    info = gb.browser_info(model, templates, target, how_found="test", managed=True)
+    served = gb.browser_info(model, templates, target, how_found="test", managed=True, guide=guide)
+    assert [t.name for t in info.templates] == list(templates)
+    for item, with_guide in zip(info.templates, served.templates):
+        t = templates[item.name]
+        assert item.link, f"{t.name}: no deep link"
+        cmd, arg = browser_reads(item.link)
+        assert cmd == ["edit"] and arg == item.editor, t.name
+        for line in gb.param_lines(t):
+            assert line + ";" in item.editor
+        assert item.editor.endswith(gb.link_safe(t.text))
+        cmd, arg = browser_reads(with_guide.guide_link)
+        assert cmd == ["guide"] and arg == f"http://localhost:9/guide/{t.name}.html"
+        page = guide.pages[f"guide/{t.name}.html"]
+        assert f"<h3>{t.name}</h3>" in page and f"<h3>{t.name}</h3>" in main
+        for line in gb.param_lines(t):
+            assert gb._e(line) in page
+        assert gb._e(t.text) in page
+        assert f'data-exec="guide http://localhost:9/guide/{t.name}.html"' in main
+    for kind in model.kinds:
+        assert f"<code>:{kind}</code>" in main and f"MATCH (n:{kind}) RETURN n" in main
+    for rel in model.relations:
+        assert f"<code>{rel}</code>" in main and f"[:{rel}]" in main
+    for word in (PROVENANCE, "<code>sources</code>", "<code>quotes</code>", f"<code>:{SOURCE_KIND}</code>",
+                 'data-exec="style http://localhost:9/cisfilm.grass"'):
+        assert word in main
+
+
+def test_links_name_the_server_only_when_browser_is_not_its_own():
+    own = gb.Target("http://127.0.0.1:7474/browser/", "bolt://127.0.0.1:7687")
+    assert own.link() == "http://127.0.0.1:7474/browser/"
+    assert own.link("edit", "RETURN 1") == "http://127.0.0.1:7474/browser/?cmd=edit&arg=RETURN%201"
+    hosted = gb.Target(gb.HOSTED_BROWSER, "neo4j+s://abc.databases.neo4j.io", "alice", own_server=False)
+    assert hosted.link() == "https://browser.neo4j.io/?dbms=neo4j%2Bs%3A%2F%2Falice%40abc.databases.neo4j.io"
+    with_db = gb.Target("http://h:7474/browser/", "bolt://h:7687", database="films")
+    assert with_db.link("edit", "x") == ("http://h:7474/browser/?dbms=bolt%3A%2F%2Fneo4j%40h%3A7687&db=films"
+                                         "&cmd=edit&arg=x")
+    assert gb.Target(None, "bolt://h:7687").link() is None
+    assert own.link("edit", "MATCH (n:A&B) RETURN n") is None
+
+
+def test_browser_address_derived_from_a_uri():
+    def fetch_from(answers):
+        def fetch(url, timeout):
+            if url in answers:
+                return answers[url]
+            raise urllib.error.URLError("refused")
+        return fetch
+
+    doc = json.dumps({"bolt_direct": "bolt://db.example:7687", "neo4j_version": "5.26.0"}).encode()
+    url, how = gb.derive_browser_url("bolt://db.example:7687", fetch=fetch_from({"http://db.example:7474/": doc}))
+    assert url == "http://db.example:7474/browser/" and "discovery" in how
+    url, how = gb.derive_browser_url("neo4j+s://abc.databases.neo4j.io", fetch=fetch_from({}))
+    assert url == gb.HOSTED_BROWSER and "TLS" in how
+    url, how = gb.derive_browser_url("bolt://db.example:7687", fetch=fetch_from({"http://db.example:7474/": b"<html>"}))
+    assert url is None and "cannot tell where Neo4j Browser is" in how and "--browser-url" in how
+
+
+def test_guide_server_answers_browser_across_origins(model, templates):
+    with gb.GuideServer(0) as srv:
+        assert srv.base.startswith("http://localhost:")  # the name on Browser's default allow-list
+        guide = gb.build_guide(model, templates, base=srv.base)
+        srv.publish(guide)
+        srv.redirect = "http://127.0.0.1:7474/browser/?cmd=guide&arg=x"
+        local = f"http://127.0.0.1:{srv.port}"
+        with urllib.request.urlopen(f"{local}/{gb.GUIDE_FILE}", timeout=5) as r:
+            assert r.status == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
+            assert r.headers["Content-Type"].startswith("text/html")
+            assert r.read().decode() == guide.pages[gb.GUIDE_FILE]
+        with urllib.request.urlopen(f"{local}/{gb.STYLE_FILE}", timeout=5) as r:
+            assert parse_grass(r.read().decode()) == gb.style(model)
+        req = urllib.request.Request(f"{local}/{gb.GUIDE_FILE}", method="OPTIONS",
+                                     headers={"Origin": "http://127.0.0.1:7474",
+                                              "Access-Control-Request-Method": "GET"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.status == 204 and r.headers["Access-Control-Allow-Origin"] == "*"
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"{local}/nothing.html", timeout=5)
+        assert e.value.code == 404
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.build_opener(NoRedirect).open(f"{local}/", timeout=5)
+        assert e.value.code == 302 and e.value.headers["Location"] == srv.redirect
+
+
+# -- against the real Neo4j ------------------------------------------------------------
+
+def _params_as_browser_sets_them(drv, lines: list[str]) -> dict:
+    """Evaluate `:param name => expr` lines as Browser does: `RETURN expr` on the server."""
+    params = {}
+    for line in lines:
+        m = re.fullmatch(r":param (\w+) => (.*)", line, re.DOTALL)
+        assert m, line
+        records, _, _ = drv.execute_query(f"RETURN {m.group(2)} AS v")
+        params[m.group(1)] = records[0]["v"]
+    return params
+
+
+def test_param_lines_set_what_the_cli_would(seeded, probe):
+    params = _params_as_browser_sets_them(seeded, gb.param_lines(probe))
+    assert params == {"org": "org-moskino", "people": ["person-boris-khanchalyan"], "n": 5, "w": 0.5,
+                      "flag": True, "since": "2025-08", "words": 'AT&T #1 "x" \\ y', "none": None, "as_of": None}
+    assert isinstance(params["n"], int)  # `LIMIT $n` needs an integer, not 5.0
+    records, _, _ = seeded.execute_query(gb.link_safe(probe.text), params)
+    assert [dict(r) for r in records] == [{"id": "org-moskino", "chars": "#&", "words": 'AT&T #1 "x" \\ y',
+                                           "people": ["person-boris-khanchalyan"], "n": 5}]
+    assert gb.resolve_examples(seeded, {"probe": probe}) == {
+        "probe": {"org": "org-moskino", "people": ["person-boris-khanchalyan"]}}
+
+
+def test_every_stored_question_runs_as_browser_would_run_it(seeded, templates):
+    resolved = gb.resolve_examples(seeded, templates)
+    assert resolved, "no template example names an entity of the seeds"
+    for name, t in templates.items():
+        params = _params_as_browser_sets_them(seeded, gb.param_lines(t, resolved.get(name)))
+        with seeded.session(default_access_mode="READ") as session:
+            session.execute_read(lambda tx: tx.run(gb.link_safe(t.text), params).data())
+
+
+def test_cli_browser_text(run_cli, server, seeded, templates):
+    st = server.status()
+    result = run_cli("browser")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"Neo4j Browser: {st.browser_url}\n" in out
+    assert f"Connect URL:   {st.uri}" in out and "User:          neo4j" in out
+    assert f"in {st.password_file}" in out
+    assert server.password() not in out
+    for name in templates:
+        assert f"  {name} — " in out
+    assert "cisfilm browser --serve" in out
+    shown = run_cli("browser", "--show-password")
+    assert shown.exit_code == 0 and f"Password:      {server.password()}" in shown.output
+
+
+def test_cli_browser_json_and_style_file(run_cli, server, seeded, model, templates, tmp_path):
+    st = server.status()
+    style_file = tmp_path / "cisfilm.grass"
+    result = run_cli("browser", "--format", "json", "--style", str(style_file))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["browser_url"] == st.browser_url and data["managed"] is True
+    assert data["connect"] == {"uri": st.uri, "user": "neo4j", "database": None, "password_file": st.password_file}
+    assert data["style"]["file"] == str(style_file) and style_file.read_text() == gb.grass(model)
+    assert browser_reads(data["style"]["link"])[1] == gb.style_command(model)
+    assert data["guide"] is None
+    assert [t["name"] for t in data["templates"]] == list(templates)
+    signatures = next(t for t in data["templates"] if t["name"] == "signatures")
+    assert ':param who => "person-boris-khanchalyan";' in signatures["editor"]  # looked up in the graph
+    assert all(t["link"] for t in data["templates"])
+    bad = run_cli("browser", "--format", "xml")
+    assert bad.exit_code == 1 and "unknown format 'xml'" in bad.output
+
+
+def test_cli_browser_for_a_server_given_by_uri(run_cli, settings, seeded):
+    env = {"NEO4J_URI": settings.uri, "NEO4J_PASSWORD": settings.password}
+    result = run_cli("browser", "--format", "json", "--browser-url", "http://db.example:7474/browser/", env=env)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["managed"] is False and data["how_found"] == "given with --browser-url"
+    assert "password_file" not in data["connect"]
+    dbms = urllib.parse.quote(settings.uri.replace("bolt://", "bolt://neo4j@"), safe="")
+    assert data["browser_link"] == f"http://db.example:7474/browser/?dbms={dbms}"
+    text = run_cli("browser", "--browser-url", "http://db.example:7474/browser/", env=env).output
+    assert "the one in NEO4J_PASSWORD" in text and settings.password not in text
+
+
+def test_cli_browser_serve_and_open(server, seeded, cli_env, tmp_path):
+    opened = tmp_path / "opened.txt"
+    opener = tmp_path / "opener.sh"
+    opener.write_text(f'#!/bin/sh\nprintf %s "$1" > {opened}\n')
+    opener.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in cli_env}
+    env.update({k: v for k, v in cli_env.items() if v is not None})
+    env["BROWSER"] = f"{opener} %s"
+    proc = subprocess.Popen([sys.executable, "-c", "from cli import app; app()", "browser", "--serve",
+                             "--port", "0", "--open", "--format", "json"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        text, data, deadline = "", None, time.monotonic() + 60
+        while data is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 1)
+            if ready:
+                line = proc.stdout.readline()
+                assert line, f"cisfilm browser --serve ended: {proc.stderr.read()}"
+                text += line
+                if line.startswith("}"):
+                    data = json.loads(text)
+        assert data is not None, "no JSON from cisfilm browser --serve"
+        guide_url = data["guide"]["url"]
+        assert guide_url.startswith("http://localhost:")
+        local = guide_url.replace("http://localhost:", "http://127.0.0.1:")
+        with urllib.request.urlopen(local, timeout=5) as r:
+            page = r.read().decode()
+        assert "<title>cisfilm" in page and "signatures" in page
+        assert browser_reads(data["guide"]["link"]) == (["guide"], guide_url)
+        assert all(browser_reads(t["guide_link"])[0] == ["guide"] for t in data["templates"])
+        deadline = time.monotonic() + 10
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text() == data["guide"]["link"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, proc.stderr.read()
+
+
+# -- a real web browser -------------------------------------------------------------------
+
+def test_neo4j_browser_runs_stored_questions_from_the_guide_and_a_deep_link(
+        server, seeded, model, templates, output_dir, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: ./run test installs it (apt-get install chromium)"
+    st = server.status()
+    colours = gb.kind_colours(model)
+    with gb.GuideServer(0) as guide_server, sync_playwright() as pw:
+        info = gb.explore(seeded, model, templates, uri=st.uri, user=st.user,
+                          managed_browser_url=st.browser_url, password_file=st.password_file,
+                          server=guide_server)
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+            headless=True, viewport={"width": 1600, "height": 1000})
+        try:
+            ctx.set_default_timeout(30_000)
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
+
+            # The guide link opens Browser with the guide; Browser's own discovery fills in
+            # the managed server's Bolt address; we connect with the managed credentials.
+            page.goto(info.guide_link)
+            expect(page.get_by_test_id("boltaddress")).to_have_value(f"127.0.0.1:{st.bolt_port}")
+            page.get_by_test_id("username").fill(st.user)
+            page.get_by_test_id("password").fill(server.password())
+            page.get_by_test_id("connect").click()
+            expect(page.get_by_text("You are connected as user")).to_be_visible()
+
+            # One click applies the style.
+            page.get_by_text("apply the cisfilm style").click()
+            expect(page.get_by_test_id("frameCommand").first).to_contain_text(f":style {guide_server.base}")
+
+            # A stored question from the guide: its parameters, then the query, each one click.
+            page.get_by_text("signatures", exact=True).first.click()
+            expect(page.locator("h3", has_text="signatures")).to_be_visible()
+            blocks = page.locator("pre.runnable")
+            blocks.filter(has_text=":param who =>").locator("i").first.click()
+            expect(page.get_by_test_id("frame").first).to_contain_text("person-boris-khanchalyan")
+            blocks.last.locator("i").first.click()  # the query comes last
+            result = page.get_by_test_id("frame").first
+            expect(result).to_contain_text(re.compile("Boris Khanchalyan|Борис Ханчалян"))
+            expect(result).to_contain_text(re.compile("Moskino|Москино"))
+            page.screenshot(path=str(output_dir / "browser-question.png"))
+
+            # A deep link: the editor opens with the :param lines and the query; one Run.
+            entity = next(t for t in info.templates if t.name == "entity")
+            page.goto(entity.link)
+            expect(page.get_by_text("neo4j$").first).to_be_visible()  # reconnected with kept credentials
+            page.get_by_test_id("editor-Run").click()
+            script = page.get_by_test_id("frame").first
+            expect(script).to_contain_text(':param entity => "org-moskino"')
+            script.get_by_text("MATCH (n:Entity {id: $entity})").last.click()
+            expect(script).to_contain_text("АНО «Москино»")
+
+            # The graph in the style: kinds in their colours, names on the nodes.
+            page.goto(info.guide_link)
+            expect(page.get_by_text("neo4j$").first).to_be_visible()
+            for _ in range(2):  # the third slide: relationships
+                page.get_by_text("Next", exact=True).click()
+            expect(page.locator("h3", has_text="Relationships")).to_be_visible()
+            page.locator("pre.runnable", has_text="[:PARTY_TO]").locator("i").first.click()
+            graph = page.get_by_test_id("frame").first
+            chip = graph.get_by_test_id("property-details-overview-node-label-Organization")
+            expect(chip).to_be_visible()
+            r, g, b = (int(colours["Organization"][i:i + 2], 16) for i in (1, 3, 5))
+            expect(chip).to_have_css("background-color", f"rgb({r}, {g}, {b})")
+            expect(graph.locator("svg text", has_text=re.compile("Moskino"))).not_to_have_count(0)
+            page.wait_for_timeout(1500)  # let the force layout settle for the picture
+            page.screenshot(path=str(output_dir / "browser.png"))
+        finally:
+            ctx.close()

@@ -1,0 +1,269 @@
+"""The loader against the real server: counts, idempotence, dry-run, prune, atomicity, concurrency."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from graph.errors import InvalidData
+from graph.load import LoadError, load_facts, load_paths
+from graph.schema import load_model
+from graph.facts import read_facts
+from graph import synthetic
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schema"
+SEEDS = ROOT / "seeds"
+
+
+def snapshot(driver) -> tuple[list, list]:
+    """Everything in the graph, as comparable data."""
+    nodes = driver.execute_query(
+        "MATCH (n) RETURN labels(n) AS l, properties(n) AS p ORDER BY n.id").records
+    rels = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p "
+        "ORDER BY a, t, b").records
+    strip = lambda p: {k: v for k, v in p.items() if k not in ("loaded_at", "lock")}
+    return ([(sorted(r["l"]), strip(r["p"])) for r in nodes],
+            [(r["a"], r["t"], r["b"], r["p"]) for r in rels])
+
+
+def entity_count(driver) -> int:
+    return driver.execute_query("MATCH (n:Entity) RETURN count(n) AS c").records[0]["c"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(SCHEMA)
+
+
+@pytest.fixture
+def seeds_copy(tmp_path) -> Path:
+    dest = tmp_path / "seeds"
+    shutil.copytree(SEEDS, dest)
+    return dest
+
+
+def test_load_seeds_counts_match_the_files(driver, model):
+    facts, _ = read_facts([SEEDS], model)
+    result = load_paths(driver, [SEEDS], SCHEMA)
+    assert result.diff.totals()["created"] == len(facts.entities) + len(facts.relations)
+    by_kind = {}
+    for e in facts.entities.values():
+        by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
+    rows = driver.execute_query("MATCH (n:Entity) RETURN n.kind AS k, count(*) AS c").records
+    assert {r["k"]: r["c"] for r in rows} == by_kind
+    for kind in by_kind:  # the kind label is set, too
+        c = driver.execute_query(f"MATCH (n:`{kind}`) RETURN count(n) AS c").records[0]["c"]
+        assert c == by_kind[kind]
+    by_type = {}
+    for r in facts.relations:
+        by_type[r.type] = by_type.get(r.type, 0) + 1
+    rows = driver.execute_query("MATCH ()-[r]->() WHERE type(r) <> 'SOURCED_FROM' "
+                                "RETURN type(r) AS t, count(*) AS c").records
+    assert {r["t"]: r["c"] for r in rows} == by_type
+    # provenance lands on nodes, relationships, and as SOURCED_FROM edges
+    missing = driver.execute_query(
+        "MATCH (n:Entity) WHERE NOT n:Source AND size(n.sources) = 0 RETURN count(n) AS c").records[0]["c"]
+    assert missing == 0
+    prov = driver.execute_query("MATCH (n:Entity)-[p:SOURCED_FROM]->(s:Source) RETURN count(p) AS c").records[0]["c"]
+    assert prov == sum(len(e.sources) for e in facts.entities.values())
+    unsourced = driver.execute_query(
+        "MATCH ()-[r]->() WHERE type(r) <> 'SOURCED_FROM' AND size(r.sources) = 0 RETURN count(r) AS c").records[0]["c"]
+    assert unsourced == 0
+
+
+def test_reload_changes_nothing(driver):
+    load_paths(driver, [SEEDS], SCHEMA)
+    before = snapshot(driver)
+    again = load_paths(driver, [SEEDS], SCHEMA)
+    assert again.diff.changes == 0
+    assert again.diff.totals()["created"] == 0 and again.diff.totals()["changed"] == 0
+    assert snapshot(driver) == before
+
+
+def test_constraints_and_fulltext_index_exist(driver, model):
+    load_paths(driver, [SEEDS], SCHEMA)
+    names = {r["name"] for r in driver.execute_query("SHOW CONSTRAINTS YIELD name").records}
+    assert "entity_id" in names
+    assert all(f"{k.lower()}_id" in names for k in model.kinds)
+    idx = {r["name"]: r["type"] for r in driver.execute_query("SHOW INDEXES YIELD name, type").records}
+    assert idx.get("entity_names") == "FULLTEXT"
+    hits = driver.execute_query(
+        "CALL db.index.fulltext.queryNodes('entity_names', 'Москино') YIELD node RETURN node.id AS id").records
+    assert hits
+
+
+def test_dry_run_writes_nothing_and_reports_the_edit(driver, seeds_copy, model):
+    load_paths(driver, [seeds_copy], SCHEMA)
+    before = snapshot(driver)
+    path, text = _file_with(seeds_copy, "org-moskino")
+    old = '{ru: "АНО «Москино»", en: "Moskino"}'
+    assert old in text
+    path.write_text(text.replace(old, '{ru: "АНО «Москино» (изм.)", en: "Moskino"}'), encoding="utf-8")
+    result = load_paths(driver, [seeds_copy], SCHEMA, dry_run=True)
+    assert result.dry_run
+    assert result.diff.changed == {"Organization": 1}
+    assert result.diff.totals()["created"] == 0 and result.diff.totals()["removed"] == 0
+    assert snapshot(driver) == before
+    applied = load_paths(driver, [seeds_copy], SCHEMA)
+    assert applied.diff.changed == {"Organization": 1}
+    name_ru = driver.execute_query("MATCH (n {id: 'org-moskino'}) RETURN n.name_ru AS n").records[0]["n"]
+    assert name_ru == "АНО «Москино» (изм.)"
+
+
+def test_prune_removes_exactly_the_deleted_fact(driver, tmp_path, model):
+    base = tmp_path / "facts.yaml"
+    doc = synthetic.generate(60)
+    import yaml
+    base.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_paths(driver, [base], SCHEMA)
+    # a node the loader did not create must survive a prune
+    driver.execute_query("CREATE (:Note {id: 'hand-made', text: 'not from fact files'})")
+    before = snapshot(driver)
+    dropped = doc["relations"].pop(0)
+    base.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    kept = load_paths(driver, [base], SCHEMA)
+    assert kept.diff.stale == {dropped["type"]: 1} and kept.diff.changes == 0
+    assert snapshot(driver) == before
+    pruned = load_paths(driver, [base], SCHEMA, prune=True)
+    assert pruned.diff.removed == {dropped["type"]: 1}
+    assert pruned.diff.totals()["created"] == pruned.diff.totals()["changed"] == 0
+    after = snapshot(driver)
+    assert after[0] == before[0]
+    gone = [r for r in before[1] if r not in after[1]]
+    assert [(a, t, b) for a, t, b, _ in gone] == [(dropped["from"], dropped["type"], dropped["to"])]
+    assert driver.execute_query("MATCH (n:Note) RETURN count(n) AS c").records[0]["c"] == 1
+
+
+def test_prune_of_an_entity_and_a_dropped_source(driver, tmp_path):
+    import yaml
+    doc = synthetic.generate(200)
+    path = tmp_path / "facts.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_paths(driver, [path], SCHEMA)
+    event = next(e for e in doc["entities"] if e["kind"] == "Event")
+    doc["entities"].remove(event)
+    doc["relations"] = [r for r in doc["relations"] if event["id"] not in (r["from"], r["to"])]
+    place = next(e for e in doc["entities"] if e["kind"] == "Place")
+    old_source = place["sources"][0]
+    other = next(e["id"] for e in doc["entities"] if e["kind"] == "Source" and e["id"] != old_source)
+    place["sources"] = [other]
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = load_paths(driver, [path], SCHEMA, prune=True)
+    assert result.diff.removed["Event"] == 1
+    assert result.diff.changed == {"Place": 1}
+    assert driver.execute_query("MATCH (n {id: $id}) RETURN count(n) AS c", id=event["id"]).records[0]["c"] == 0
+    rec = driver.execute_query("MATCH (p {id: $id}) OPTIONAL MATCH (p)-[:SOURCED_FROM]->(s) "
+                               "RETURN p.sources AS src, collect(s.id) AS edges", id=place["id"]).records[0]
+    assert rec["src"] == [other] and rec["edges"] == [other]
+
+
+def test_invalid_input_writes_nothing(driver, seeds_copy):
+    load_paths(driver, [SEEDS], SCHEMA)
+    before = snapshot(driver)
+    (seeds_copy / "zz-broken.yaml").write_text(
+        "entities:\n  - id: org-new\n    kind: Organization\n    name: {en: New}\n    type: studio\n"
+        "    sources: [src-missing]\n", encoding="utf-8")
+    with pytest.raises(InvalidData) as err:
+        load_paths(driver, [seeds_copy], SCHEMA)
+    assert any("src-missing" in str(p) for p in err.value.problems)
+    assert snapshot(driver) == before
+
+
+def test_a_failing_batch_rolls_back_the_whole_load(driver, tmp_path, model):
+    """A value Neo4j cannot store, in the last batch of a multi-batch load: nothing is written."""
+    paths = synthetic.write(tmp_path / "big", 3000)
+    facts, _ = read_facts(paths, load_model(SCHEMA))
+    load_paths(driver, [SEEDS], SCHEMA)
+    before = snapshot(driver)
+    last = max(facts.entities.values(), key=lambda e: (e.kind, e.id))
+    last.fields["note"] = {"nested": {"maps": "are not storable"}}
+    with pytest.raises(LoadError, match="nothing was written"):
+        load_facts(driver, model, facts)
+    assert snapshot(driver) == before
+
+
+def test_server_killed_mid_load_leaves_the_graph_unchanged(driver, server, settings, tmp_path, model):
+    from graph.connection import open_driver
+
+    load_paths(driver, [SEEDS], SCHEMA)
+    before = snapshot(driver)
+    paths = synthetic.write(tmp_path / "big", 20000)
+    facts, _ = read_facts(paths, load_model(SCHEMA))
+    own = open_driver(settings)
+    killed = []
+
+    def progress(stage, done, total):
+        if stage == "writing" and done > total // 3 and not killed:
+            server.kill()
+            killed.append(done)
+
+    with pytest.raises(LoadError):
+        load_facts(own, model, facts, progress=progress)
+    own.close()
+    assert killed, "the server should have been killed mid-load"
+    server.start()
+    fresh = open_driver(settings)
+    try:
+        assert snapshot(fresh) == before
+        result = load_facts(fresh, model, facts)  # a rerun converges
+        assert result.diff.totals()["created"] > 0
+        again = load_facts(fresh, model, facts)
+        assert again.diff.changes == 0
+        assert entity_count(fresh) == len(facts.entities) + len(before[0]) - 1  # minus the CisfilmMeta node
+    finally:
+        fresh.close()
+
+
+def test_two_loads_at_once_make_no_duplicates(driver, settings, tmp_path):
+    from graph.connection import open_driver
+
+    paths = synthetic.write(tmp_path / "mid", 1500)
+    facts, _ = read_facts(paths, load_model(SCHEMA))
+    errors = []
+
+    def run():
+        d = open_driver(settings)
+        try:
+            load_paths(d, paths, SCHEMA)
+        except Exception as e:  # surfaced below
+            errors.append(e)
+        finally:
+            d.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert entity_count(driver) == len(facts.entities)
+    dup = driver.execute_query(
+        "MATCH (a)-[r]->(b) WITH a, type(r) AS t, b, count(*) AS c WHERE c > 1 RETURN count(*) AS d").records[0]["d"]
+    assert dup == 0
+    rels = driver.execute_query("MATCH ()-[r]->() WHERE type(r) <> 'SOURCED_FROM' RETURN count(r) AS c").records[0]["c"]
+    assert rels == len(facts.relations)
+
+
+def test_cli_load_dry_run_and_summary(run_cli, driver):
+    result = run_cli("load", str(SEEDS), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would be" in result.output.lower() or "dry run" in result.output.lower()
+    assert entity_count(driver) == 0
+    result = run_cli("load", str(SEEDS))
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output and "0 changed, 0 removed" in result.output
+    result = run_cli("load", str(SEEDS))
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 changed, 0 removed" in result.output
+
+
+def _file_with(folder: Path, entity_id: str) -> tuple[Path, str]:
+    for path in sorted(folder.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if f"id: {entity_id}\n" in text:
+            return path, text
+    raise AssertionError(f"{entity_id} not found in {folder}")
