@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import typer
+from neo4j.exceptions import DriverError, Neo4jError
 
 from graph import __version__
 from graph.connection import Settings, open_driver
@@ -91,6 +92,9 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(1)
     except CisfilmError as e:
         _err(str(e))
+        raise typer.Exit(1)
+    except (Neo4jError, DriverError) as e:  # a server-side refusal not mapped below the CLI
+        _err(f"Neo4j: {(str(e).strip() or type(e).__name__).splitlines()[0]}")
         raise typer.Exit(1)
 
 
@@ -206,6 +210,7 @@ def load_cmd(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
+    from rich.text import Text
 
     from graph.load import load_paths
 
@@ -227,7 +232,7 @@ def load_cmd(
         for col in ("kind / type", "create", "change", "remove", "unchanged", "not in files"):
             table.add_column(col, justify="left" if col == "kind / type" else "right")
         for row in diff.rows():
-            table.add_row(*(str(x) for x in row))
+            table.add_row(*(Text(str(x)) for x in row))  # Text: a kind read from the graph is not markup
         Console().print(table)
         typer.echo(f"Would be: {diff.summary()}.")
     else:
@@ -385,7 +390,10 @@ def query_cmd(
         if format == "table":
             from rich.console import Console
 
-            Console().print(rich_table(result))
+            console = Console()
+            if not console.is_terminal:  # piped: one line per row, however wide
+                console = Console(width=100_000)
+            console.print(rich_table(result), crop=False)
             typer.echo(f"{len(result.rows)} row(s)" + (" (more with a higher --limit)" if result.truncated else ""),
                        err=True)
         else:
@@ -462,6 +470,7 @@ def stats_cmd(
             raise CisfilmError(f"unknown format {format!r}: use table or json")
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         console = Console()
         for title, data in (("Entities by kind", st.nodes_by_kind),
@@ -471,7 +480,7 @@ def stats_cmd(
             table.add_column("name")
             table.add_column("count", justify="right")
             for k, v in data.items():
-                table.add_row(k, str(v))
+                table.add_row(Text("" if k is None else str(k)), str(v))  # Text: data from the graph is not markup
             console.print(table)
         typer.echo(f"{st.nodes} entities, {st.relations} relationships; facts with a single source: "
                    f"{st.single_source_nodes} entities, {st.single_source_relations} relationships.")

@@ -196,8 +196,9 @@ def cypher_literal(value: Any) -> str:
 def _lookup_expression(param: Param, value: str) -> str:
     """Cypher that finds an entity's id by id, name or alias, as `cisfilm query` does."""
     kinds = f" AND n.kind IN {cypher_literal(list(param.kinds))}" if param.kinds else ""
-    return (f"head([(n:{ENTITY_LABEL}) WHERE n.id = {cypher_literal(value)} "
-            f"OR ({cypher_literal(fold(value))} IN n.name_keys{kinds}) | n.id])")
+    v = cypher_literal(value)
+    return (f"head(COLLECT {{ MATCH (n:{ENTITY_LABEL}) WHERE n.id = {v} "
+            f"OR ({cypher_literal(fold(value))} IN n.name_keys{kinds}) RETURN n.id ORDER BY n.id <> {v}, n.id }})")
 
 
 def example_values(template: Template) -> dict[str, Any]:

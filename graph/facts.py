@@ -128,7 +128,7 @@ def _document(c: Checker, root: sy.Node, entities: list[Entity], relations: list
         return
     for key, node in root.items():
         if key not in TOP_KEYS:
-            c.error(root.key_mark(key), key, f"unknown top-level key {key!r}{suggest(key, TOP_KEYS)} "
+            c.error(root.key_mark(key), sy.join_path("", key), f"unknown top-level key {key!r}{suggest(key, TOP_KEYS)} "
                                              "(a fact file has entities: and relations:)")
             continue
         if not isinstance(node, sy.Sequence):
@@ -198,7 +198,7 @@ def _entity(c: Checker, node: sy.Mapping, path: str) -> Entity | None:
                 continue
             fspec = spec.fields.get(key)
             if fspec is None:
-                c.unknown_key(node.key_mark(key), f"{path}.{key}", key, spec.fields, f"for {kind}")
+                c.unknown_key(node.key_mark(key), sy.join_path(path, key), key, spec.fields, f"for {kind}")
                 continue
             value = c.value(fspec, vnode, f"{path}.{key}", positions)
             if value is not MISSING:
@@ -233,7 +233,7 @@ def _relation(c: Checker, node: sy.Mapping, path: str) -> Relation | None:
             continue
         pspec = spec.properties.get(key)
         if pspec is None:
-            c.unknown_key(node.key_mark(key), f"{path}.{key}", key,
+            c.unknown_key(node.key_mark(key), sy.join_path(path, key), key,
                           [*spec.properties, "from", "type", "to"], f"for {rtype}")
             continue
         value = c.value(pspec, vnode, f"{path}.{key}", positions)

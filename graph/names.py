@@ -21,10 +21,19 @@ _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 _SPACE = re.compile(r"\s+")
 
 
+def _visible(s: str) -> str:
+    # Invisible format characters (zero-width space/joiners, LRM/RLM, soft hyphen, BOM,
+    # tag characters: Unicode category Cf) would let «Моск\u200bино» pass for a new name.
+    if s.isascii():
+        return s
+    return "".join(ch for ch in s if unicodedata.category(ch) != "Cf")
+
+
 def fold(s: str) -> str:
-    """The comparison key of a name: NFKC, casefold, ё→е, look-alikes → Latin,
-    typographic quotes dropped, dashes unified, whitespace collapsed."""
-    s = unicodedata.normalize("NFKC", s).casefold()
+    """The comparison key of a name: NFKC, casefold, invisible format characters
+    dropped, ё→е, look-alikes → Latin, typographic quotes dropped, dashes unified,
+    whitespace collapsed."""
+    s = _visible(unicodedata.normalize("NFKC", s).casefold())
     s = s.translate(_LOOKALIKES).translate(_QUOTES).translate(_DASHES)
     return _SPACE.sub(" ", s).strip()
 

@@ -5,7 +5,9 @@ in `graph/neo4j/pom.xml` lists the server, its connectors and Neo4j Browser;
 `mvn dependency:copy-dependencies` puts their jars in a per-user cache, and the
 server runs as `java -cp 'lib/*' org.neo4j.server.CommunityEntryPoint` with a
 generated `neo4j.conf` in a per-user home. The initial password is set with
-Neo4j's admin tool before the first start, so neo4j/neo4j is never valid.
+Neo4j's admin tool before the first start, so neo4j/neo4j is never valid; the
+tool reads it from a 0600 argument file (picocli's `@file`), never from its
+command line, which any local user could read in `ps`.
 """
 from __future__ import annotations
 
@@ -170,21 +172,30 @@ class ManagedServer:
         last = self._last_ports()  # keep the URI stable across restarts when the ports are free
         bolt = bolt_port or _free_port(last.get("bolt_port") or DEFAULT_BOLT_PORT)
         http = http_port or _free_port(last.get("http_port") or DEFAULT_HTTP_PORT, avoid={bolt})
-        self._write_conf(bolt, http)
-        if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
-            self._set_initial_password(java)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        out = open(self.log_file, "ab")
         cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
                "-XX:-OmitStackTraceInFastThrow", "-Dfile.encoding=UTF-8",
                "-cp", str(self.lib / "*"), ENTRY_POINT,
                f"--home-dir={self.home}", f"--config-dir={self.conf_dir}"]
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=self.home, start_new_session=True, env=_java_env(self.home, self.conf_dir))
-        out.close()
-        self._write_state({"pid": proc.pid, "bolt_port": bolt, "http_port": http, "version": NEO4J_VERSION})
-        (self.home / "ports.json").write_text(json.dumps({"bolt_port": bolt, "http_port": http}))
+        proc = None
+        try:  # a full disk or a file we may not write in the home is a ServerError, never a traceback
+            self._write_conf(bolt, http)
+            if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
+                self._set_initial_password(java)
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log_file, "ab") as out:
+                t0 = time.monotonic()
+                proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        cwd=self.home, start_new_session=True,
+                                        env=_java_env(self.home, self.conf_dir))
+            self._write_state({"pid": proc.pid, "bolt_port": bolt, "http_port": http, "version": NEO4J_VERSION})
+            (self.home / "ports.json").write_text(json.dumps({"bolt_port": bolt, "http_port": http}))
+        except OSError as e:
+            if proc is not None:  # a server nobody could find again: stop it
+                self._kill(proc.pid, signal.SIGKILL)
+                _wait_gone(proc.pid, 10)
+                self.state_file.unlink(missing_ok=True)
+            where = f" ({e.filename})" if e.filename else ""
+            raise ServerError(f"cannot use the server home {self.home}: {e.strerror or e}{where}") from None
         deadline = t0 + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -265,13 +276,19 @@ dbms.security.procedures.unrestricted=
 
     def _set_initial_password(self, java: str) -> None:
         password = secrets.token_urlsafe(24)
-        self.password_file.unlink(missing_ok=True)
-        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(password + "\n")
-        proc = subprocess.run(
-            [java, "-cp", str(self.lib / "*"), ADMIN_TOOL, "dbms", "set-initial-password", password],
-            capture_output=True, text=True, env=_java_env(self.home, self.conf_dir), cwd=self.home)
+        _write_private(self.password_file, password + "\n")
+        # The admin tool parses its arguments with picocli, which expands `@file` into the
+        # file's words: the password goes in a private file, not on a command line that
+        # `ps` shows every local user. `--` ends the options, so a password that starts
+        # with "-" (token_urlsafe may make one) is not taken for an option.
+        args_file = self.home / "run" / "set-initial-password.args"
+        _write_private(args_file, f"-- {password}\n")
+        try:
+            proc = subprocess.run(
+                [java, "-cp", str(self.lib / "*"), ADMIN_TOOL, "dbms", "set-initial-password", f"@{args_file}"],
+                capture_output=True, text=True, env=_java_env(self.home, self.conf_dir), cwd=self.home)
+        finally:
+            args_file.unlink(missing_ok=True)
         if proc.returncode != 0:
             msg = (proc.stdout + proc.stderr).replace(password, "***")
             raise ServerError(f"could not set the initial Neo4j password (exit {proc.returncode}): {msg.strip()[-800:]}")
@@ -292,8 +309,18 @@ dbms.security.procedures.unrestricted=
                 pass
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (0600 from the start, never wider)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def _java_env(home: Path, conf: Path) -> dict:
-    env = dict(os.environ)
+    # Credentials for other servers have no business in the managed server's environment.
+    env = {k: v for k, v in os.environ.items() if k not in ("NEO4J_PASSWORD", "NEO4J_AUTH")}
     env["NEO4J_HOME"] = str(home)
     env["NEO4J_CONF"] = str(conf)
     return env

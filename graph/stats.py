@@ -46,7 +46,8 @@ def _read(tx) -> Stats:
         "OPTIONAL MATCH (n:Entity) WHERE src.id IN n.sources "
         "WITH src, count(n) AS nodes "
         "OPTIONAL MATCH (:Entity)-[r]->(:Entity) WHERE type(r) <> $prov AND src.id IN r.sources "
-        "RETURN src.id AS id, nodes + count(r) AS facts ORDER BY id", prov=PROVENANCE)
+        "WITH src, nodes, count(r) AS rels "
+        "RETURN src.id AS id, nodes + rels AS facts ORDER BY id", prov=PROVENANCE)
     for r in rows:
         s.facts_per_source[r["id"]] = r["facts"]
     s.single_source_nodes = tx.run(

@@ -9,7 +9,8 @@ value means. `implicit_type()` says what an ordinary YAML loader would have
 made of a plain scalar, so callers can ask for quotes where it matters.
 
 Rejected, each with file:line:col: files over `MAX_BYTES`, bytes that are
-not UTF-8, control and bidi-override characters, lone surrogates, tabs in
+not UTF-8, control and bidi-override characters, lone surrogates, line and
+paragraph separators (U+2028/9), the noncharacters U+FFFE/F, tabs in
 indentation, more than one document, anchors and aliases, explicit tags,
 merge keys, duplicate keys, non-string keys, and nesting deeper than
 `MAX_DEPTH`.
@@ -198,21 +199,36 @@ def bad_char(ch: str) -> str | None:
         return f"lone surrogate U+{o:04X} is not allowed"
     if o in _BIDI:
         return f"bidirectional override character U+{o:04X} is not allowed"
+    if o in (0x2028, 0x2029):
+        # YAML reads these as line breaks, most editors do not: what the file shows is
+        # not what YAML reads (and a one-line name could hide a second line).
+        what = "line" if o == 0x2028 else "paragraph"
+        return f"{what} separator U+{o:04X} is not allowed; use a newline (in text fields) or a space"
+    if o in (0xFFFE, 0xFFFF):  # YAML refuses them, and no RDF syntax (XML 1.0) can carry them
+        return f"noncharacter U+{o:04X} is not allowed"
     return None
 
 
 _SUSPECT = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u2028\u2029\ufffe\uffff]"
 )
 
 
 def _bad_chars(text: str) -> Iterator[tuple[int, str]]:
     for m in _SUSPECT.finditer(text):
-        if text.startswith("\r\n", m.start()):  # CRLF line ends are fine; values never see them
+        i = m.start()
+        if text.startswith("\r\n", i):  # CRLF line ends are fine; values never see them
+            continue
+        pair = text[i:i + 2]
+        if len(pair) == 2 and "\ud800" <= pair[0] <= "\udbff" and "\udc00" <= pair[1] <= "\udfff":
+            # JSON's way to escape an emoji; YAML takes each half as a character of its own
+            cp = 0x10000 + ((ord(pair[0]) - 0xD800) << 10) + (ord(pair[1]) - 0xDC00)
+            yield i, (f"surrogate pair \\u{ord(pair[0]):04x}\\u{ord(pair[1]):04x} is not allowed; "
+                      f"write the character itself ({chr(cp)}) or \\U{cp:08X}")
             continue
         reason = bad_char(m.group())
         if reason:
-            yield m.start(), reason
+            yield i, reason
 
 
 # ---------------------------------------------------------------------------
@@ -235,10 +251,15 @@ class _Frame:
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
-def _join(path: str, key: str) -> str:
+def join_path(path: str, key: str) -> str:
+    """`path.key`, or `path['odd key']` when the key is not a plain word (so a hostile
+    key cannot pass for a path, or break a message across lines)."""
     if _WORD.fullmatch(key):
         return f"{path}.{key}" if path else key
     return f"{path}[{key!r}]"
+
+
+_join = join_path
 
 
 class _Builder:

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import neo4j
-import yaml
 from neo4j import exceptions as nx
 
-from .errors import ConnectionFailed, QueryError
+from . import strictyaml as sy
+from .errors import ConnectionFailed, InvalidData, QueryError
 from .names import fold
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "entity")
@@ -309,11 +309,10 @@ def load_template(path: Path | str) -> Template:
         raise QueryError(f"{path}: cannot read: {e}") from None
     lines = source.splitlines()
     header: list[str] = []
-    first = None  # 0-based line of the first header line
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    first = i
+    first = i  # 0-based line of the first header line
     # The header is the first block of `//` lines; a blank line ends it (comments may follow).
     while i < len(lines) and lines[i].lstrip().startswith("//"):
         body = lines[i].lstrip()[2:]
@@ -326,12 +325,11 @@ def load_template(path: Path | str) -> Template:
 
     if not header:
         raise fail("no header: start the file with `// name:`, `// description:` and `// params:` lines", 1)
-    try:
-        meta = yaml.safe_load("\n".join(header))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = first + mark.line + 1 if mark else first + 1
-        raise fail(f"header is not valid YAML: {getattr(e, 'problem', None) or e}", line) from None
+    try:  # strict YAML: duplicate keys, tags, anchors refused; YAML 1.2 scalars (2025-08 stays text)
+        meta = sy.to_plain(sy.loads("\n".join(header), file=str(path)))
+    except InvalidData as e:
+        p = e.problems[0]
+        raise fail(f"header is not valid YAML: {p.reason}", first + p.line) from None
 
     def line_of(key: str, indented: bool = False) -> int:
         pattern = (r"\s+" if indented else "") + re.escape(key) + r"\s*:"
@@ -674,7 +672,8 @@ def run_template(driver: neo4j.Driver, template: Template, params: Mapping[str, 
     with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS,
                         notifications_min_severity="OFF") as session:
         check_read_only(session, template, timeout, database)
-        values = _guard(template, timeout, lambda: session.execute_read(resolve))
+        needs_lookup = any(p.item_type == "entity" and bound[n] is not None for n, p in template.params.items())
+        values = _guard(template, timeout, lambda: session.execute_read(resolve)) if needs_lookup else dict(bound)
         values["as_of"] = as_of
         keys, rows, more = _guard(template, timeout, lambda: session.execute_read(read, values))
     shown = {k: v for k, v in values.items() if k in template.params or (k == "as_of" and template.uses_as_of)}
@@ -744,12 +743,13 @@ def format_csv(result: Result) -> str:
 
 def rich_table(result: Result, title: str | None = None):
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left")
-    for c in result.columns:
-        table.add_column(c, overflow="fold")
-    for row in result.rows:
-        table.add_row(*[cell_text(row.get(c)) for c in result.columns])
+    for c in result.columns:  # ids are never wrapped: they are what users copy
+        table.add_column(c, overflow="fold", no_wrap=c == "id" or c.endswith("_id"))
+    for row in result.rows:  # Text, not str: "[link=...]" or "[/]" in a name is data, not Rich markup
+        table.add_row(*[Text(cell_text(row.get(c))) for c in result.columns])
     return table
 
 

@@ -9,6 +9,7 @@ both while reading files; `validate_paths` is what `cisfilm validate` calls.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -113,7 +114,11 @@ class Checker:
             self.error(node.mark, path, f"expected {EXPECTED[type_]}, got {got}")
             return MISSING
         if type_ == "float":
-            return float(node.value)
+            value = float(node.value)
+            if not math.isfinite(value):  # 1e400 reads as infinity
+                self.error(node.mark, path, f"number {node.value} is out of range")
+                return MISSING
+            return value
         value = int(node.value)
         if not INT64[0] <= value <= INT64[1]:
             self.error(node.mark, path, f"integer {node.value} does not fit in 64 bits")
@@ -157,7 +162,7 @@ class Checker:
         out = {}
         for lang, vnode in node.items():
             if lang not in self.model.languages:
-                self.error(node.key_mark(lang), f"{path}.{lang}",
+                self.error(node.key_mark(lang), sy.join_path(path, lang),
                            f"unknown language code {lang!r} (known: {' '.join(self.model.languages)})"
                            f"{suggest(lang, self.model.languages)}")
                 continue
@@ -231,7 +236,7 @@ class Checker:
             if isinstance(item, sy.Mapping):
                 for key in item.entries:
                     if key not in ("source", "quote"):
-                        self.unknown_key(item.key_mark(key), f"{ipath}.{key}", key, ("source", "quote"),
+                        self.unknown_key(item.key_mark(key), sy.join_path(ipath, key), key, ("source", "quote"),
                                          "in a source (use source: and quote:)")
                 if "source" not in item:
                     self.error(item.mark, f"{ipath}.source", "missing required field 'source'")

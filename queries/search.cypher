@@ -6,8 +6,9 @@
 //   top: {type: int, default: 10, min: 1, description: "How many to list."}
 // example: {text: москино}
 
-// Lucene syntax in the words is escaped, so they are matched as plain words (each also fuzzily).
-WITH [w IN split(trim($text), ' ') WHERE w <> ''] AS words
+// Lucene syntax in the words is escaped and they are lower-cased (AND, OR, NOT are no operators), so
+// they are matched as plain words, each also as a prefix and fuzzily.
+WITH [w IN split(toLower(trim($text)), ' ') WHERE w <> ''] AS words
 WITH [w IN words | reduce(s = w, c IN ['\\', '+', '-', '&', '|', '!', '(', ')', '{', '}', '[', ']', '^', '"', '~', '*', '?', ':', '/']
                          | replace(s, c, '\\' + c))] AS words
 WHERE size(words) > 0

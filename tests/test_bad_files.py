@@ -20,7 +20,7 @@ from graph.schema import load_model
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "bad").glob("*.yaml"))
 SCHEMA = HERE / "fixtures" / "schema"
-EXPECT = re.compile(r"# expect: (\d+):(\d+) (\S+) — (.+)")
+EXPECT = re.compile(r"# expect: (\d+):(\d+) (.+?) — (.+)")
 LOADERS = [strictyaml.PURE_LOADER] + ([strictyaml.C_LOADER] if strictyaml.C_LOADER else [])
 
 
@@ -71,5 +71,13 @@ def test_every_rule_has_a_bad_file() -> None:
                  "missing-required", "unknown-field", "wrong-type", "blank-value", "end-before-start",
                  "unknown-reference", "source-not-source", "duplicate-id", "unknown-kind",
                  "unknown-relation-type", "relation-kinds", "duplicate-relation", "enum-value",
-                 "language-code", "likely-duplicate"):
+                 "language-code", "likely-duplicate",
+                 # reliability and security (issue 9; SECURITY.md): escapes, boundaries, hostile keys
+                 "nul-escape", "nul-hex-escape", "lone-surrogate-lowercase", "surrogate-pair-escape",
+                 "bidi-in-comment", "bidi-isolate-raw", "line-separator", "line-separator-escape",
+                 "noncharacter", "noncharacter-escape", "int-below-min", "int-two-to-the-63", "float-overflow",
+                 "alias-bomb", "duplicate-key-quoted", "duplicate-key-nested", "duplicate-top-key",
+                 "unquoted-yes", "unquoted-on", "sexagesimal-hms", "sexagesimal-float", "newline-in-name",
+                 "block-scalar-name", "hostile-id", "hostile-kind", "hostile-relation-type",
+                 "hostile-field-name", "hostile-language", "tag-directive", "likely-duplicate-invisible"):
         assert rule in names

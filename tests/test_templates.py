@@ -100,6 +100,8 @@ def test_header_is_parsed(echo):
 @pytest.mark.parametrize("text, where, reason", [
     ("MATCH (n) RETURN n", ":1:", "no header"),
     ("// name: bad\n// description: [unclosed\nRETURN 1", ":2:", "header is not valid YAML"),
+    ("// name: bad\n// description: d\n// description: e\nRETURN 1", ":3:",
+     "header is not valid YAML: duplicate key 'description' (first at line 2)"),
     ("// name: other\n// description: d\nRETURN 1", ":1:", "header name 'other' must equal the file name 'bad'"),
     ("// name: bad\n// description: d\n// colour: red\nRETURN 1", ":3:", "unknown header key 'colour'"),
     ("// name: bad\nRETURN 1", ":1:", "description: one line of text is required"),
@@ -839,3 +841,188 @@ def test_hostile_values_on_the_seeds_change_nothing(seeded, templates):
             assert "no " in str(e) and "entity has the id, name or alias" in str(e)
     assert seeded.execute_query(_FINGERPRINT).records[0]["f"] == before
     assert counts(seeded) == before_counts
+
+
+# -- the command line -----------------------------------------------------------------
+
+def test_cli_queries_json_lists_every_template(run_cli, templates):
+    result = run_cli("queries", "--format", "json")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert listed == [t.as_dict() for t in templates.values()]
+    assert [q["name"] for q in listed] == sorted(templates)
+    partners = next(q for q in listed if q["name"] == "partners")
+    assert partners["params"] == {"org": {"type": "entity", "required": True, "kind": ["Organization"],
+                                          "description": "The organisation: an id, a name or an alias."}}
+    assert partners["example"] == {"org": "1-2-3 Production"} and partners["uses_as_of"] is True
+
+
+def test_cli_queries_table(run_cli, templates):
+    result = run_cli("queries")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{len(templates)} stored queries (cisfilm query NAME -p key=value ...)")
+    for name in templates:
+        assert f"│ {name} " in result.stdout
+    assert "e.g. -p org=Газпром-Медиа" in result.stdout
+
+
+def test_cli_query_csv(run_cli, seeded):
+    result = run_cli("query", "agreement", "-p", "agreement=agreement-gazprom-media-moskino", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    week = "2nd Moscow International Film Week"
+    assert result.stdout == (
+        "role,id,name,detail,signed_for,date,signed_at,sources\n"
+        f"party,org-gazprom-media-holding,Gazprom-Media Holding,,,2025-08-25,{week},src-003\n"
+        f"party,org-moskino,Moskino,,,2025-08-25,{week},src-003\n"
+        "signatory,person-boris-khanchalyan,Boris Khanchalyan,"
+        f"заместитель генерального директора «Газпром-Медиа Холдинга»,Gazprom-Media Holding,2025-08-25,{week},src-003\n"
+        "signatory,person-georgy-prokopov,Georgy Prokopov,"
+        f"генеральный директор АНО «Москино»,Moskino,2025-08-25,{week},src-003\n")
+    assert result.stderr == ""
+
+
+def test_cli_query_json_with_as_of(run_cli, seeded):
+    result = run_cli("query", "posts", "--as-of", "2020", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"person_id": "person-evgeny-melentyev", "person": "Evgeny Melentyev", "title": "Director",
+         "organisation": "Kinodanz", "jurisdiction": None, "start": None, "end": None,
+         "first_seen": "2018-05-29", "last_seen": "2018-05-29", "sources": ["src-002"]},
+        {"person_id": "person-oleg-kozhemyako", "person": "Oleg Kozhemyako", "title": "Governor",
+         "organisation": None, "jurisdiction": "Sakhalin Oblast", "start": None, "end": None,
+         "first_seen": "2018-05-29", "last_seen": "2018-05-29", "sources": ["src-002"]}]
+
+
+def test_cli_query_table_and_limit(run_cli, seeded):
+    result = run_cli("query", "partners", "-p", "org=Kinоdanz", "--limit", "1")  # a Cyrillic «о»
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5  # piped: one line per row, however wide
+    assert [c.strip() for c in lines[1].split("┃")[1:-1]] == [
+        "partner_id", "partner", "type", "via", "links", "since", "sources"]
+    assert [c.strip() for c in lines[3].split("│")[1:-1]] == [
+        "org-asi", "Agency for Strategic Initiatives", "agency",
+        "Agreement on creating a film production cluster on Sakhalin", "agreement", "2018-05-29", "src-002"]
+    assert result.stderr == "1 row(s) (more with a higher --limit)\n"
+    result = run_cli("query", "partners", "-p", "org=Kinodanz", "--format", "csv", "--limit", "5")
+    assert result.stdout.count("\n") == 3 and result.stderr == ""
+
+
+def test_cli_list_parameter_and_repeated_keys(run_cli, seeded):
+    result = run_cli("query", "agreements", "-p", "from=2025", "-p", "to=2025", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert [line.split(",")[0] for line in result.stdout.splitlines()] == [
+        "id", "agreement-gazprom-media-moskino", "agreement-iskra-memorandum"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["query", "nope"], "Error: no template 'nope'; `cisfilm queries` lists them\n"),
+    (["query", "partner"], "Error: no template 'partner' (did you mean partners?); `cisfilm queries` lists them\n"),
+    (["query", "partners"],
+     "Error: template 'partners': missing required parameter 'org' (org: entity (Organization), required)\n"),
+    (["query", "partners", "-p", "org=Moskino", "-p", "orgg=x"],
+     "Error: template 'partners': unknown parameter 'orgg' (did you mean 'org'?); partners takes: org\n"),
+    (["query", "partners", "-p", "org"], "Error: -p 'org': expected key=value\n"),
+    (["query", "most_connected", "-p", "top=many"],
+     "Error: template 'most_connected': parameter 'top' (int): expected an integer, got 'many'\n"),
+    (["query", "most_connected", "-p", "top=0"],
+     "Error: template 'most_connected': parameter 'top' (int): 0 is below the minimum 1\n"),
+    (["query", "agreements", "-p", "from=2025-13"],
+     "Error: template 'agreements': parameter 'from' (date): '2025-13' is not a real date (month must be in 1..12)\n"),
+    (["query", "posts", "--as-of", "yesterday"],
+     "Error: --as-of: expected a date YYYY, YYYY-MM or YYYY-MM-DD, got 'yesterday'\n"),
+    (["query", "agreements", "--as-of", "2025"], "Error: template 'agreements' does not take --as-of\n"),
+    (["query", "agreements", "--format", "xml"], "Error: unknown format 'xml': use table, json, csv\n"),
+    (["queries", "--format", "csv"], "Error: unknown format 'csv': use table or json\n"),
+])
+def test_cli_bad_parameters_are_refused_before_connecting(run_cli, args, message):
+    # A Neo4j that is not there: every one of these fails before any connection is tried.
+    result = run_cli(*args, env={"NEO4J_URI": "bolt://127.0.0.1:9"})
+    assert result.exit_code == 1
+    assert result.stderr == message
+    assert result.stdout == ""
+
+
+def test_cli_entity_errors(run_cli, seeded):
+    result = run_cli("query", "partners", "-p", "org=Moskinо")  # a Cyrillic «о» still finds it
+    assert result.exit_code == 0, result.output
+    result = run_cli("query", "entity", "-p", "entity=Москино Кинопарк")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: template 'entity': parameter 'entity': no entity has the id, name or alias "
+                             "'Москино Кинопарк'\n")
+    result = run_cli("query", "partners", "-p", "org=Георгий Прокопов")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: template 'partners': parameter 'org': 'Георгий Прокопов' names "
+                             "person-georgy-prokopov (Person, Georgy Prokopov), but org must be of kind Organization\n")
+
+
+def test_cli_ambiguous_entity_lists_candidates(run_cli, driver):
+    entity(driver, "org-moskino", "Organization", "Moskino", ["Москино"])
+    entity(driver, "site-moskino-kinopark", "Site", "Moskino Film Park", ["Москино"])
+    result = run_cli("query", "entity", "-p", "entity=москино", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: template 'entity': parameter 'entity': 'москино' is ambiguous, it names "
+                             "2 entities: org-moskino (Organization, Moskino), site-moskino-kinopark "
+                             "(Site, Moskino Film Park); give an id instead\n")
+    result = run_cli("query", "entity", "-p", "entity=site-moskino-kinopark", "--format", "csv")
+    assert result.exit_code == 0 and "kind,,Site," in result.stdout
+
+
+def test_cli_hostile_value_changes_nothing(run_cli, seeded):
+    before = seeded.execute_query(_FINGERPRINT).records[0]["f"]
+    result = run_cli("query", "partners", "-p", f"org={HOSTILE}")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: template 'partners': parameter 'org': no Organization entity has the id, "
+                             f"name or alias {HOSTILE!r}\n")
+    result = run_cli("query", "search", "-p", f"text={HOSTILE}", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert seeded.execute_query(_FINGERPRINT).records[0]["f"] == before
+
+
+def test_cli_refuses_a_writing_template_and_times_out(run_cli, driver, tmp_path):
+    write(tmp_path, "wipe", "// name: wipe\n// description: Deletes everything.\nMATCH (n) DETACH DELETE n")
+    write(tmp_path, "slow", "// name: slow\n// description: Counts far.\n"
+                            "UNWIND range(1, 1000000000) AS i WITH i WHERE i % 7 = 100 RETURN count(i) AS n")
+    entity(driver, "org-x", "Organization", "X")
+    result = run_cli("query", "wipe", "--templates", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == "Error: template 'wipe' refused: it writes; stored templates may only read\n"
+    assert counts(driver) == (1, 0)
+    result = run_cli("query", "slow", "--templates", str(tmp_path), "--timeout", "0.5")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: template 'slow' timed out after 0.5 s (raise it with --timeout)\n"
+
+
+def test_cli_broken_template_directory(run_cli, tmp_path):
+    write(tmp_path, "bad", "// name: bad\n// description: d\nLOAD CSV FROM 'file:///etc/passwd' AS l RETURN l")
+    result = run_cli("queries", "--templates", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: 1 broken template(s):\n{tmp_path / 'bad.cypher'}:3: refused: "
+                             "LOAD CSV reads outside the graph\n")
+
+
+def test_shell_completion_of_template_names(run_cli):
+    from typer.testing import CliRunner
+    from cli import app
+
+    def complete(line: str) -> str:
+        env = {"_CISFILM_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(line.split()) - 1)}
+        return CliRunner().invoke(app, [], prog_name="cisfilm", env=env).output
+
+    assert complete("cisfilm query par") == "partners\n"
+    assert complete("cisfilm query p").split() == ["partners", "path", "people", "posts", "projects"]
+
+
+# -- docs kept true ----------------------------------------------------------------------
+
+def test_readme_lists_every_template_with_its_description(templates):
+    from graph.templates import markdown_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- templates:start -->\n", "<!-- templates:end -->"
+    assert start in readme and end in readme, "README.md needs the templates markers"
+    section = readme.split(start, 1)[1].split(end, 1)[0]
+    assert section == markdown_table(templates), "README's stored questions are stale: regenerate the table"
+    for t in templates.values():
+        assert f"| `{t.name}` |" in section and t.description in section
+    assert "`cisfilm query NAME" in readme and "`cisfilm queries" in readme

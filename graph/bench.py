@@ -1,0 +1,868 @@
+"""The benchmark behind `cisfilm bench`: figures, each a ratio against a baseline
+run in the same process on the same data, marked against the targets.
+
+Absolute numbers on a shared 2-core machine are noisy; a ratio of two things
+measured one after the other in one process is much less so. Every measure has
+a warm-up (on a small synthetic set of the same shape, so Neo4j's query plans
+and JIT and Python's imports are warm) and is the median of `runs` runs.
+
+Sections, on `synthetic.write(n)` files:
+
+- validation: `read_facts` (strict YAML + every rule) vs plain `yaml.load` with
+  `CSafeLoader` of the same files;
+- load: `load_facts` on an empty graph (first load) and again (reload), vs on
+  the same rows: one query per row in one transaction (≤ 10k entities only), the
+  same loader with the pure-Python driver (a child process in which
+  `sys.modules["neo4j._rust"] = None` makes the driver's `import neo4j._rust`
+  fail, so it falls back to its pure-Python PackStream — checked there), and
+  `LOAD CSV ... CALL { } IN TRANSACTIONS` with the same MERGE bodies (the
+  server-side floor: no client, no single transaction);
+- templates: p50/p95/p99 of every stored template run through `run_template`,
+  vs a bare `RETURN 1` round trip; and the overhead of `run_template` itself
+  (a stored `RETURN 1` vs the bare one);
+- rdf: `export` throughput per format into a counting sink, vs rdflib's
+  `Graph.serialize` of the same triples (the first `RDFLIB_CAP`); peak memory of
+  the export per format in a child process (max RSS, and tracemalloc's peak).
+
+Unless given a URI, the benchmark starts its own managed Neo4j in a temporary
+home with fixed memory settings (heap 1g, page cache 512m by default) and no
+transaction timeout, and removes it afterwards.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import neo4j
+import yaml
+
+from . import synthetic
+from .connection import Settings, open_driver
+from .errors import CisfilmError
+from .facts import read_facts
+from .load import BATCH, _lock, entity_rows, ensure_schema, load_facts, relation_rows
+from .schema import SOURCE_KIND, load_model
+from .server import NEO4J_VERSION, ManagedServer
+from .stats import PROVENANCE
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+HEAP, PAGECACHE = "1g", "512m"
+WARMUP_ENTITIES = 2000
+PER_ROW_MAX = 10_000  # one-query-per-row baseline only up to this many entities
+RDFLIB_CAP = 200_000  # triples given to rdflib's serializers
+TEMPLATE_BUDGET = 10.0  # seconds per template, after at least TEMPLATE_MIN runs
+TEMPLATE_MIN = 10
+SEP = "\x1f"  # list separator in the LOAD CSV files
+
+# How each stored template is run: its class (targets apply to look-ups and 2-hop ones)
+# and the kind of synthetic entity each entity parameter takes. Unknown templates run
+# with an entity of their parameter's first kind (class "2-hop"), or with defaults ("scan").
+TEMPLATE_CLASS = {
+    "entity": "look-up", "agreement": "look-up", "source": "look-up", "search": "look-up",
+    "partners": "2-hop", "people": "2-hop", "posts": "2-hop", "projects": "2-hop", "signatures": "2-hop",
+    "cluster": "2-hop", "events": "2-hop", "single_source": "2-hop", "incentives": "2-hop",
+    "organisations": "scan", "agreements": "scan", "country_matrix": "scan", "most_connected": "scan",
+    "path": "path",
+}
+TEMPLATE_PARAMS = {  # parameter → kind of the entity to pass (else the parameter's first kind)
+    ("path", "from"): "Organization", ("path", "to"): "Agreement",
+    ("entity", "entity"): "Organization", ("signatures", "who"): "Person",
+}
+SEARCH_TEXT = "Северный мост"
+
+Log = Callable[[str], None]
+
+
+def parse_scale(text: str) -> int:
+    """`10k`, `100k`, `1m` or a number of entities."""
+    t = text.strip().lower()
+    if t in SCALES:
+        return SCALES[t]
+    m = re.fullmatch(r"(\d+)([km]?)", t)
+    if not m or int(m.group(1)) < 50:
+        raise CisfilmError(f"bad --scale {text!r}: use 10k, 100k, 1m or a number of entities ≥ 50")
+    return int(m.group(1)) * {"": 1, "k": 1000, "m": 1_000_000}[m.group(2)]
+
+
+def scale_label(n: int) -> str:
+    return next((k for k, v in SCALES.items() if v == n), str(n))
+
+
+# -- small helpers ----------------------------------------------------------------
+
+def _median_time(fn: Callable[[], Any], runs: int, before: Callable[[], Any] | None = None) -> tuple[float, list[float], Any]:
+    """Median seconds of `fn` over `runs` runs (`before` runs untimed ahead of each); the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        if before:
+            before()
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times, result
+
+
+def _pct(values: list[float], q: float) -> float:
+    xs = sorted(values)
+    if len(xs) == 1:
+        return xs[0]
+    k = (len(xs) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def wipe(driver: neo4j.Driver, database: str | None = None) -> None:
+    """Delete every node and relationship (constraints and indexes stay)."""
+    with driver.session(database=database) as s:  # IN TRANSACTIONS needs an implicit transaction
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def _count(driver: neo4j.Driver, database: str | None) -> tuple[int, int]:
+    rec = driver.execute_query("CALL () { MATCH (n) RETURN count(n) AS n } "
+                               "CALL () { MATCH ()-[r]->() RETURN count(r) AS r } RETURN n, r",
+                               database_=database).records[0]
+    return rec["n"], rec["r"]
+
+
+class _Sink(io.TextIOBase):
+    """A text stream that only counts what is written (export throughput without disk I/O)."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.chars += len(s)
+        return len(s)
+
+
+def machine() -> dict:
+    """nproc, RAM, CPU model, OS, Python, driver: where the figures come from."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    from neo4j._codec.packstream import v1
+
+    return {"nproc": os.cpu_count(), "ram_gib": ram, "cpu": cpu or platform.processor(),
+            "os": platform.platform(), "python": platform.python_version(),
+            "neo4j_driver": neo4j.__version__, "rust_ext": v1._rust_pack is not None,
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+# -- the managed server of the benchmark ---------------------------------------------
+
+class BenchServer(ManagedServer):
+    """The managed server with no transaction timeout: a large single-transaction load,
+    or the one-query-per-row baseline, may take longer than the usual 60 s."""
+
+    def _write_conf(self, bolt: int, http: int) -> None:
+        super()._write_conf(bolt, http)
+        conf = self.conf_dir / "neo4j.conf"
+        text = re.sub(r"^((?:dbms|db)\.transaction\.timeout)=.*$", r"\1=0", conf.read_text(), flags=re.M)
+        conf.write_text(text)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- validation -------------------------------------------------------------------
+
+def bench_validation(paths: list[Path], warm: list[Path], model, runs: int, log: Log) -> tuple[dict, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def plain() -> int:
+        n = 0
+        for p in paths:
+            doc = yaml.load(p.read_bytes(), Loader=loader)
+            n += len(doc.get("entities") or []) + len(doc.get("relations") or [])
+        return n
+
+    read_facts(warm, model)
+    for p in warm:
+        yaml.load(p.read_bytes(), Loader=loader)
+    log("validation: read_facts")
+    t_val, times_val, (facts, warnings) = _median_time(lambda: read_facts(paths, model), runs)
+    log("validation: yaml.load(CSafeLoader)")
+    t_yaml, times_yaml, records = _median_time(plain, runs)
+    assert records == len(facts.entities) + len(facts.relations)
+    return {
+        "files": len(paths), "bytes": sum(p.stat().st_size for p in paths), "records": records,
+        "warnings": len(warnings),
+        "seconds": t_val, "runs": times_val, "records_per_s": records / t_val,
+        "baseline": {"what": "yaml.load(CSafeLoader), same files", "seconds": t_yaml, "runs": times_yaml,
+                     "records_per_s": records / t_yaml},
+        "ratio": t_yaml / t_val,
+    }, facts
+
+
+# -- load ----------------------------------------------------------------------------
+
+def _sizes(model, facts) -> dict:
+    prov = sum(len(e.sources) for e in facts.entities.values() if e.kind != SOURCE_KIND)
+    return {"nodes": len(facts.entities), "relations": len(facts.relations), "provenance": prov,
+            "relationships": len(facts.relations) + prov}
+
+
+def _loader_runs(driver, model, facts, runs: int, database: str | None) -> dict:
+    """First load on an empty graph, then a reload of the same facts; `runs` times each."""
+    firsts, reloads = [], []
+    for _ in range(runs):
+        wipe(driver, database)
+        t0 = time.perf_counter()
+        first = load_facts(driver, model, facts, database=database)
+        t1 = time.perf_counter()
+        again = load_facts(driver, model, facts, database=database)
+        t2 = time.perf_counter()
+        if again.diff.changes:
+            raise CisfilmError(f"the reload changed {again.diff.changes} facts; it should change none")
+        firsts.append(t1 - t0)
+        reloads.append(t2 - t1)
+    return {"first": statistics.median(firsts), "first_runs": firsts,
+            "reload": statistics.median(reloads), "reload_runs": reloads,
+            "created": first.diff.totals()["created"]}
+
+
+def per_row_load(driver, model, facts, database: str | None = None) -> None:
+    """The loader's Cypher, one row per query, in one write transaction (the naive way)."""
+    nodes, rels = entity_rows(model, facts), relation_rows(model, facts)
+
+    def work(tx) -> None:
+        _lock(tx)
+        for r in nodes:
+            label = model.check_label(r.kind)
+            tx.run(f"MERGE (n:Entity {{id: $id}}) SET n:`{label}` SET n = $props", id=r.id, props=r.props).consume()
+        for r in nodes:
+            tx.run(f"MATCH (n:Entity {{id: $id}}) OPTIONAL MATCH (n)-[old:{PROVENANCE}]->() DELETE old "
+                   f"WITH DISTINCT n UNWIND range(0, size($sources) - 1) AS i "
+                   f"MATCH (s:Source {{id: $sources[i]}}) MERGE (n)-[e:{PROVENANCE}]->(s) SET e.quote = $quotes[i]",
+                   id=r.id, sources=r.sources, quotes=r.quotes).consume()
+        for r in rels:
+            t = model.check_rel_type(r.type)
+            tx.run(f"MATCH (a:Entity {{id: $start}}) MATCH (b:Entity {{id: $end}}) "
+                   f"MERGE (a)-[r:`{t}`]->(b) SET r = $props", start=r.start, end=r.end, props=r.props).consume()
+
+    with driver.session(database=database) as s:
+        s.execute_write(work)
+
+
+def _csv_value(v: Any) -> str:
+    if isinstance(v, list):
+        return SEP.join([str(len(v)), *map(str, v)])  # the length first: [] and [""] differ
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _csv_map(columns: dict[str, type]) -> str:
+    parts = []
+    for c, t in columns.items():
+        col = f"row.`{c}`"
+        if t is list:
+            expr = f"CASE {col} WHEN '0' THEN [] ELSE split({col}, $sep)[1..] END"
+        elif t is bool:
+            expr = f"toBoolean({col})"
+        elif t is int:
+            expr = f"toInteger({col})"
+        elif t is float:
+            expr = f"toFloat({col})"
+        else:
+            expr = col
+        parts.append(f"`{c}`: {expr}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def write_csvs(model, facts, directory: Path) -> list[tuple[str, str]]:
+    """CSV files of the loader's rows in `directory` (the server's import dir) and the
+    LOAD CSV statement for each: (file name, Cypher), in the loader's order."""
+    directory.mkdir(parents=True, exist_ok=True)
+    nodes, rels = entity_rows(model, facts), relation_rows(model, facts)
+    jobs: list[tuple[str, str]] = []
+
+    def write(name: str, rows: list[dict], columns: dict[str, type]) -> None:
+        with open(directory / name, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(list(columns))
+            for row in rows:
+                w.writerow(["" if row.get(c) is None else _csv_value(row[c]) for c in columns])
+
+    def columns_of(rows: list[dict]) -> dict[str, type]:
+        cols: dict[str, type] = {}
+        for row in rows:
+            for k, v in row.items():
+                if v is not None and k not in cols:
+                    cols[k] = type(v)
+        return cols
+
+    call = "IN TRANSACTIONS OF %d ROWS" % BATCH
+    by_kind: dict[str, list[dict]] = {}
+    for r in nodes:
+        by_kind.setdefault(r.kind, []).append(r.props)
+    for kind, rows in sorted(by_kind.items()):
+        label = model.check_label(kind)
+        cols = columns_of(rows)
+        name = f"bench-nodes-{label}.csv"
+        write(name, [{"_key": r["id"], **r} for r in rows], {"_key": str, **cols})
+        jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
+                           f"MERGE (n:Entity {{id: row._key}}) SET n:`{label}` SET n = {_csv_map(cols)} }} {call}"))
+    prov = [{"id": r.id, "source": s, "quote": q} for r in nodes for s, q in zip(r.sources, r.quotes)]
+    write("bench-provenance.csv", prov, {"id": str, "source": str, "quote": str})
+    jobs.append(("bench-provenance.csv",
+                 f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ MATCH (n:Entity {{id: row.id}}) "
+                 f"MATCH (s:Source {{id: row.source}}) MERGE (n)-[e:{PROVENANCE}]->(s) "
+                 f"SET e.quote = coalesce(row.quote, '') }} {call}"))
+    by_type: dict[str, list] = {}
+    for r in rels:
+        by_type.setdefault(r.type, []).append(r)
+    for rtype, rows in sorted(by_type.items()):
+        t = model.check_rel_type(rtype)
+        cols = columns_of([r.props for r in rows])
+        name = f"bench-rels-{t}.csv"
+        write(name, [{"_start": r.start, "_end": r.end, **r.props} for r in rows],
+              {"_start": str, "_end": str, **cols})
+        jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
+                           f"MATCH (a:Entity {{id: row._start}}) MATCH (b:Entity {{id: row._end}}) "
+                           f"MERGE (a)-[r:`{t}`]->(b) SET r = {_csv_map(cols)} }} {call}"))
+    return jobs
+
+
+def load_csv(driver, jobs: list[tuple[str, str]], database: str | None = None) -> None:
+    with driver.session(database=database) as s:
+        for name, cypher in jobs:
+            s.run(cypher, url=f"file:///{name}", sep=SEP).consume()
+
+
+def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | None, settings: Settings,
+               paths: list[Path], warm_paths: list[Path], import_dir: Path | None, schema_dir: Path,
+               log: Log) -> dict:
+    sizes = _sizes(model, facts)
+    total = sizes["nodes"] + sizes["relationships"]
+    ensure_schema(driver, model, database=database)
+    # warm-up: the same query shapes on a small set
+    _loader_runs(driver, model, warm_facts, 1, database)
+    log(f"load: loader, {runs} × (first load + reload) of {sizes['nodes']} nodes, {sizes['relationships']} relationships")
+    own = _loader_runs(driver, model, facts, runs, database)
+    expected = _count(driver, database)
+    out: dict[str, Any] = {
+        **sizes,
+        "first": {"seconds": own["first"], "runs": own["first_runs"],
+                  "nodes_per_s": sizes["nodes"] / own["first"],
+                  "relationships_per_s": sizes["relationships"] / own["first"]},
+        "reload": {"seconds": own["reload"], "runs": own["reload_runs"],
+                   "nodes_per_s": sizes["nodes"] / own["reload"],
+                   "relationships_per_s": sizes["relationships"] / own["reload"]},
+        "reload_vs_first": own["first"] / own["reload"],
+        "baselines": {},
+    }
+    b = out["baselines"]
+    # one query per row
+    if sizes["nodes"] <= PER_ROW_MAX:
+        wipe(driver, database)
+        per_row_load(driver, model, warm_facts, database)
+        log("load: one query per row")
+        t, times, _ = _median_time(lambda: per_row_load(driver, model, facts, database), runs,
+                                   before=lambda: wipe(driver, database))
+        b["per_row"] = {"what": "the loader's Cypher, one query per row, one transaction",
+                        "seconds": t, "runs": times, "elements_per_s": total / t, "ratio": t / own["first"]}
+    else:
+        b["per_row"] = {"what": f"skipped: only run up to {PER_ROW_MAX} entities", "seconds": None,
+                        "runs": [], "elements_per_s": None, "ratio": None}
+    # the same loader on the pure-Python driver, in a child process
+    log("load: pure-Python driver (child process)")
+    child = _child_run({"job": "load", "settings": _settings_dict(settings), "paths": [str(p) for p in paths],
+                        "warm": [str(p) for p in warm_paths], "schema": str(schema_dir), "runs": runs})
+    b["pure_python"] = {"what": "the same loader, neo4j driver without neo4j-rust-ext (child process)",
+                        "seconds": child["first"], "runs": child["first_runs"],
+                        "reload_seconds": child["reload"], "rust_ext": child["rust_ext"],
+                        "elements_per_s": total / child["first"], "ratio": child["first"] / own["first"]}
+    # LOAD CSV ... CALL { } IN TRANSACTIONS: the server-side floor
+    if import_dir is not None:
+        log("load: LOAD CSV floor")
+        jobs = write_csvs(model, warm_facts, import_dir)
+        wipe(driver, database)
+        load_csv(driver, jobs, database)
+        jobs = write_csvs(model, facts, import_dir)
+        t, times, _ = _median_time(lambda: load_csv(driver, jobs, database), runs,
+                                   before=lambda: wipe(driver, database))
+        got = _count(driver, database)
+        for f in import_dir.glob("bench-*.csv"):
+            f.unlink()
+        if got[0] != expected[0] - 1 or got[1] != expected[1]:  # the loader also keeps its :CisfilmMeta node
+            raise CisfilmError(f"LOAD CSV made {got} nodes/relationships, the loader {expected}")
+        b["load_csv"] = {"what": f"LOAD CSV ... CALL {{ same MERGE }} IN TRANSACTIONS OF {BATCH} ROWS",
+                         "seconds": t, "runs": times, "elements_per_s": total / t, "ratio": t / own["first"]}
+    else:
+        b["load_csv"] = {"what": "skipped: the server's import directory is unknown (give --import-dir)",
+                         "seconds": None, "runs": [], "elements_per_s": None, "ratio": None}
+    # leave the graph loaded for the next sections
+    wipe(driver, database)
+    load_facts(driver, model, facts, database=database)
+    return out
+
+
+def _settings_dict(s: Settings) -> dict:
+    return {"uri": s.uri, "user": s.user, "password": s.password, "database": s.database}
+
+
+# -- child processes ----------------------------------------------------------------
+# Credentials go through stdin (never argv); the answer is the last line of stdout.
+
+_CHILD_PURE = ("import sys; sys.modules['neo4j._rust'] = None; "  # the driver's `import neo4j._rust` now fails
+               "from graph.bench import _child_main; _child_main()")
+_CHILD = "from graph.bench import _child_main; _child_main()"
+
+
+def _child_run(job: dict) -> dict:
+    code = _CHILD_PURE if job["job"] == "load" else _CHILD
+    proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(job), capture_output=True,
+                          text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+        raise CisfilmError(f"benchmark child process ({job['job']}) failed:\n{tail}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _child_main() -> None:
+    job = json.loads(sys.stdin.read())
+    st = Settings(**job["settings"])
+    model = load_model(job["schema"])
+    driver = open_driver(st)
+    try:
+        if job["job"] == "load":
+            from neo4j._codec.packstream import v1
+
+            rust = v1._rust_pack is not None
+            warm, _ = read_facts(job["warm"], model)
+            facts, _ = read_facts(job["paths"], model)
+            _loader_runs(driver, model, warm, 1, st.database)
+            result = _loader_runs(driver, model, facts, job["runs"], st.database)
+            result["rust_ext"] = rust
+        else:
+            result = _export_memory(driver, model, job["format"], st.database)
+    finally:
+        driver.close()
+    print(json.dumps(result))
+
+
+def _export_memory(driver, model, fmt: str, database: str | None) -> dict:
+    import tracemalloc
+
+    from .rdf import export
+
+    export(driver, model, _Sink(), format=fmt, database=database)  # warm-up (and imports)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = _rss()
+    res = export(driver, model, _Sink(), format=fmt, database=database)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    export(driver, model, _Sink(), format=fmt, database=database)
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"triples": res.triples + res.quads, "max_rss_mb": peak / 1024, "rss_before_mb": rss_before,
+            "max_rss_before_mb": base / 1024, "traced_peak_mb": traced / 2**20}
+
+
+def _rss() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+# -- templates ------------------------------------------------------------------------
+
+PING = """// name: ping
+// description: RETURN 1, as a stored template (the benchmark's measure of run_template's own cost).
+// params: {}
+
+RETURN 1 AS one
+"""
+
+
+def _sample_ids(driver, database: str | None) -> dict[str, str]:
+    """For each kind, the entity in the middle of the id order (deterministic, typical)."""
+    rows = driver.execute_query(
+        "MATCH (n:Entity) WITH n.kind AS kind, n.id AS id ORDER BY id "
+        "WITH kind, collect(id) AS ids RETURN kind, ids[size(ids) / 2] AS id", database_=database).records
+    return {r["kind"]: r["id"] for r in rows}
+
+
+def template_params(t, ids: dict[str, str]) -> dict:
+    params: dict[str, Any] = {}
+    for name, p in t.params.items():
+        if p.item_type == "entity":
+            kind = TEMPLATE_PARAMS.get((t.name, name)) or (p.kinds[0] if p.kinds else "Organization")
+            if kind in ids:
+                params[name] = [ids[kind]] if p.is_list else ids[kind]
+        elif p.required and p.item_type == "string":
+            params[name] = SEARCH_TEXT
+    return params
+
+
+def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, log: Log,
+                    budget: float = TEMPLATE_BUDGET) -> dict:
+    from .templates import load_template, load_templates, run_template
+
+    templates = load_templates(queries_dir)
+    ids = _sample_ids(driver, database)
+    iterations = max(TEMPLATE_MIN, min(200, 50 * runs))
+
+    def timed(fn) -> list[float]:
+        fn()
+        fn()  # warm-up: plan cache, EXPLAIN check, connection pool
+        out: list[float] = []
+        t_start = time.perf_counter()
+        while len(out) < iterations and (len(out) < TEMPLATE_MIN or time.perf_counter() - t_start < budget):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+        return out
+
+    def stats(xs: list[float]) -> dict:
+        return {"runs": len(xs), "p50_ms": _pct(xs, .5) * 1e3, "p95_ms": _pct(xs, .95) * 1e3,
+                "p99_ms": _pct(xs, .99) * 1e3}
+
+    def bare() -> None:
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
+            s.execute_read(lambda tx: list(tx.run("RETURN 1 AS one")))
+
+    log("templates: RETURN 1 baselines")
+    base = stats(timed(bare))
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "ping.cypher").write_text(PING, encoding="utf-8")
+        ping = load_template(Path(d) / "ping.cypher")
+    stored_ping = stats(timed(lambda: run_template(driver, ping, {}, database=database, timeout=600)))
+    out: dict[str, Any] = {"return_1": base, "stored_return_1": stored_ping,
+                           "overhead_ms": stored_ping["p50_ms"] - base["p50_ms"], "templates": {}}
+    for name, t in templates.items():
+        params = template_params(t, ids)
+        cls = TEMPLATE_CLASS.get(name) or ("2-hop" if any(p.item_type == "entity" and p.required
+                                                         for p in t.params.values()) else "scan")
+        log(f"templates: {name} {params}")
+        rows = [0]
+
+        def call() -> None:
+            rows[0] = len(run_template(driver, t, params, database=database, timeout=600).rows)
+
+        s = stats(timed(call))
+        s.update({"class": cls, "params": params, "rows": rows[0],
+                  "ratio_p50": s["p50_ms"] / base["p50_ms"]})
+        out["templates"][name] = s
+    return out
+
+
+# -- RDF --------------------------------------------------------------------------------
+
+RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml", "trig": "trig", "nq": "nquads"}
+DATASET_FORMATS = ("trig", "nq")
+
+
+def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None, log: Log,
+              work: Path, schema_dir: Path) -> dict:
+    from .rdf import FORMATS, export
+
+    out: dict[str, Any] = {"formats": {}, "rdflib_cap": RDFLIB_CAP}
+    # the same data for rdflib: the first RDFLIB_CAP statements of our N-Triples / N-Quads
+    samples = {}
+    for fmt in ("nt", "nq"):
+        path = work / f"export.{fmt}"
+        export(driver, model, path, format=fmt, database=database)
+        with open(path, encoding="utf-8") as f:
+            lines = []
+            for line in f:
+                lines.append(line)
+                if len(lines) >= RDFLIB_CAP:
+                    break
+        samples[fmt] = "".join(lines)
+        path.unlink()
+    for fmt in FORMATS:
+        log(f"rdf: export {fmt}")
+        export(driver, model, _Sink(), format=fmt, database=database)  # warm-up
+        t, times, res = _median_time(lambda: export(driver, model, _Sink(), format=fmt, database=database), runs)
+        statements = res.triples + res.quads
+        log(f"rdf: peak memory {fmt} (child process)")
+        mem = _child_run({"job": "export", "format": fmt, "settings": _settings_dict(settings),
+                          "schema": str(schema_dir)})
+        log(f"rdf: rdflib {RDFLIB_FORMATS.get(fmt)}")
+        base = _rdflib_baseline(samples["nq" if fmt in DATASET_FORMATS else "nt"], fmt, runs)
+        out["formats"][fmt] = {
+            "statements": statements, "seconds": t, "runs": times, "statements_per_s": statements / t,
+            "memory": mem, "baseline": base,
+            "ratio": _ratio(statements / t, base["statements_per_s"] if base else None),
+        }
+    return out
+
+
+def _rdflib_baseline(data: str, fmt: str, runs: int) -> dict | None:
+    import rdflib
+
+    name = RDFLIB_FORMATS.get(fmt)
+    if name is None:
+        return None
+    if fmt in DATASET_FORMATS:
+        g: Any = rdflib.Dataset()
+        g.parse(data=data, format="nquads")
+        n = sum(1 for _ in g.quads((None, None, None, None)))
+    else:
+        g = rdflib.Graph()
+        g.parse(data=data, format="nt")
+        n = len(g)
+    g.serialize(format=name)  # warm-up
+    t, times, _ = _median_time(lambda: g.serialize(format=name), runs)
+    return {"what": f"rdflib {rdflib.__version__} Graph.serialize(format={name!r}) of the first "
+                    f"{n} statements", "statements": n, "seconds": t, "runs": times, "statements_per_s": n / t}
+
+
+# -- targets and report ---------------------------------------------------------------------
+
+@dataclass
+class Target:
+    name: str
+    value: float | None
+    goal: str
+    ok: bool | None  # None: not measured
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "value": self.value, "goal": self.goal, "ok": self.ok}
+
+
+def targets(r: dict) -> list[Target]:
+    out: list[Target] = []
+
+    def add(name: str, value: float | None, goal: str, test: Callable[[float], bool]) -> None:
+        out.append(Target(name, value, goal, None if value is None else bool(test(value))))
+
+    ld = r.get("load")
+    if ld:
+        b = ld["baselines"]
+        add("load vs LOAD CSV floor (×)", b["load_csv"]["ratio"], "≥ 0.7", lambda v: v >= 0.7)
+        add("load vs one query per row (×)", b["per_row"]["ratio"], "≥ 50", lambda v: v >= 50)
+        add("load nodes/s", ld["first"]["nodes_per_s"], "≥ 30000", lambda v: v >= 30_000)
+        add("load relationships/s", ld["first"]["relationships_per_s"], "≥ 20000", lambda v: v >= 20_000)
+        add("reload vs first load (×)", ld["reload_vs_first"], "≥ 1", lambda v: v >= 1)
+    tp = r.get("templates")
+    if tp:
+        fast = {n: t for n, t in tp["templates"].items() if t["class"] in ("look-up", "2-hop")}
+        worst = max(fast.items(), key=lambda kv: kv[1]["p50_ms"], default=None)
+        add(f"template p50, slowest look-up/2-hop ({worst[0] if worst else '-'}) ms",
+            worst[1]["p50_ms"] if worst else None, "≤ 5", lambda v: v <= 5)
+        add("run_template overhead over RETURN 1 (ms)", tp["overhead_ms"], "≤ 0.5", lambda v: v <= 0.5)
+    rdf = r.get("rdf")
+    if rdf:
+        f = rdf["formats"]
+        if "nt" in f:
+            add("N-Triples export statements/s", f["nt"]["statements_per_s"], "≥ 200000", lambda v: v >= 200_000)
+            add(f"N-Triples export peak RSS MB ({f['nt']['statements']} statements)",
+                f["nt"]["memory"]["max_rss_mb"], "≤ 150", lambda v: v <= 150)
+        for fmt in ("ttl", "jsonld"):
+            if fmt in f:
+                add(f"{fmt} export vs rdflib (×)", f[fmt]["ratio"], "≥ 5", lambda v: v >= 5)
+    return out
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def _mark(ok: bool | None) -> str:
+    return "–" if ok is None else ("✓" if ok else "✗")
+
+
+def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The report as (title, header, rows) tables."""
+    out = []
+    rows = []
+    v = r.get("validation")
+    if v:
+        rows.append(["validation", "records/s", _fmt(v["records_per_s"]), "yaml.load CSafeLoader",
+                     _fmt(v["baseline"]["records_per_s"]), _fmt(v["ratio"])])
+    ld = r.get("load")
+    if ld:
+        n_el = ld["nodes"] + ld["relationships"]
+        for key, label in (("first", "first load"), ("reload", "reload")):
+            x = ld[key]
+            rows.append([label, "nodes/s · rels/s", f"{_fmt(x['nodes_per_s'])} · {_fmt(x['relationships_per_s'])}",
+                         "", "", ""])
+        for key, label in (("load_csv", "LOAD CSV … IN TRANSACTIONS"), ("per_row", "one query per row"),
+                           ("pure_python", "pure-Python driver")):
+            b = ld["baselines"][key]
+            rows.append(["first load", "elements/s", _fmt(n_el / ld["first"]["seconds"]), label,
+                         _fmt(b["elements_per_s"]), _fmt(b["ratio"])])
+        rows.append(["reload", "seconds", _fmt(ld["reload"]["seconds"]), "first load",
+                     _fmt(ld["first"]["seconds"]), _fmt(ld["reload_vs_first"])])
+    tp = r.get("templates")
+    if tp:
+        rows.append(["run_template(RETURN 1)", "p50 ms", _fmt(tp["stored_return_1"]["p50_ms"]), "bare RETURN 1",
+                     _fmt(tp["return_1"]["p50_ms"]), f"+{_fmt(tp['overhead_ms'])} ms"])
+    rdf = r.get("rdf")
+    if rdf:
+        for fmt, x in rdf["formats"].items():
+            b = x["baseline"]
+            rows.append([f"export {fmt}", "statements/s", _fmt(x["statements_per_s"]),
+                         "rdflib serialize" if b else "", _fmt(b["statements_per_s"]) if b else "–", _fmt(x["ratio"])])
+    out.append(("Figures (ratio: higher is better for cisfilm)",
+                ["measure", "unit", "cisfilm", "baseline", "baseline value", "ratio"], rows))
+    if tp:
+        trow = [[n, t["class"], str(t["runs"]), str(t["rows"]), _fmt(t["p50_ms"]), _fmt(t["p95_ms"]),
+                 _fmt(t["p99_ms"]), _fmt(t["ratio_p50"])] for n, t in tp["templates"].items()]
+        out.append(("Stored templates (ms; ratio: p50 ÷ bare RETURN 1 p50)",
+                    ["template", "class", "runs", "rows", "p50", "p95", "p99", "× RETURN 1"], trow))
+    if rdf:
+        mrow = [[fmt, _fmt(x["statements"]), _fmt(x["memory"]["max_rss_mb"]), _fmt(x["memory"]["rss_before_mb"]),
+                 _fmt(x["memory"]["traced_peak_mb"])] for fmt, x in rdf["formats"].items()]
+        out.append(("RDF export memory (child process, MB)",
+                    ["format", "statements", "peak RSS", "RSS before export", "tracemalloc peak"], mrow))
+    out.append(("Targets", ["target", "value", "goal", ""],
+                [[t["name"], _fmt(t["value"]), t["goal"], _mark(t["ok"])] for t in r["targets"]]))
+    return out
+
+
+def markdown(r: dict) -> str:
+    m, s = r["machine"], r["setup"]
+    lines = [f"### cisfilm bench — {s['scale']} ({s['entities']} entities, {s['runs']} runs, median)", "",
+             f"Machine: {m['nproc']} cores, {m['ram_gib']} GiB RAM, {m['cpu']}; Python {m['python']}, "
+             f"neo4j driver {m['neo4j_driver']} (rust ext: {'yes' if m['rust_ext'] else 'no'}); "
+             f"Neo4j {s['neo4j']} ({s['memory']}); load average {m['loadavg_start']} → {m.get('loadavg_end')}.", ""]
+    for title, header, rows in tables(r):
+        lines += [f"**{title}**", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def print_report(r: dict, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    m, s = r["machine"], r["setup"]
+    console.print(f"cisfilm bench — {s['scale']}: {s['entities']} entities, median of {s['runs']} run(s); "
+                  f"{m['nproc']} cores, {m['ram_gib']} GiB, {m['cpu']}; Neo4j {s['neo4j']} ({s['memory']}); "
+                  f"load average {m['loadavg_start']} → {m.get('loadavg_end')}", soft_wrap=True)
+    for title, header, rows in tables(r):
+        table = Table(title=title, title_justify="left")
+        for i, h in enumerate(header):
+            table.add_column(h, justify="left" if i == 0 else "right", overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+
+
+# -- the whole run ----------------------------------------------------------------------------
+
+def run(*, scale: int, out: Path, runs: int = 3, settings: Settings | None = None, cache: Path | None = None,
+        import_dir: Path | None = None, heap: str = HEAP, pagecache: str = PAGECACHE,
+        schema_dir: Path = ROOT / "schema", queries_dir: Path = ROOT / "queries",
+        sections: Iterable[str] = ("validation", "load", "templates", "rdf"), log: Log = print) -> dict:
+    """Run the benchmark; writes `bench-<scale>.json` and `.md` to `out` and returns the report."""
+    if runs < 1:
+        raise CisfilmError("--runs must be at least 1")
+    sections = tuple(sections)
+    report: dict[str, Any] = {"machine": machine()}
+    model = load_model(schema_dir)
+    work = Path(tempfile.mkdtemp(prefix="cisfilm-bench-"))
+    server: BenchServer | None = None
+    driver = None
+    try:
+        log(f"generating {scale} entities")
+        t0 = time.perf_counter()
+        paths = synthetic.write(work / "facts", scale)
+        gen_s = time.perf_counter() - t0
+        warm_paths = synthetic.write(work / "warm", WARMUP_ENTITIES, seed=11)
+        report["generation"] = {"entities": scale, "files": len(paths), "seconds": gen_s,
+                                "entities_per_s": scale / gen_s}
+        validation, facts = bench_validation(paths, warm_paths, model, runs, log)
+        if "validation" in sections:
+            report["validation"] = validation
+        warm_facts, _ = read_facts(warm_paths, model)
+        if settings is None:
+            if cache is None:
+                raise CisfilmError("no Neo4j: give a URI, or a jar cache for the benchmark's own server")
+            server = BenchServer(work / "neo4j", cache, heap=heap, pagecache=pagecache)
+            log(f"starting the benchmark's Neo4j (heap {heap}, page cache {pagecache})")
+            status, _ = server.start(bolt_port=_free_port(), http_port=_free_port(), log=log)
+            settings = Settings(uri=status.uri, user=status.user, password=server.password())
+            import_dir = server.home / "import"
+            memory = f"heap {heap}, page cache {pagecache}, no transaction timeout"
+        else:
+            memory = "server given by URI; its own settings"
+        database = settings.database
+        driver = open_driver(settings)
+        if _count(driver, database)[0]:
+            raise CisfilmError(f"the database at {settings.uri} is not empty; the benchmark wipes it between "
+                               "runs, so point it at an empty database (or let it start its own server)")
+        report["setup"] = {"scale": scale_label(scale), "entities": scale, "runs": runs, "neo4j": NEO4J_VERSION,
+                           "memory": memory, "batch": BATCH, "uri": settings.uri if server is None else "managed"}
+        if any(s in sections for s in ("load", "templates", "rdf")):
+            report["load"] = bench_load(driver, model, facts, warm_facts, runs, database=database, settings=settings,
+                                        paths=paths, warm_paths=warm_paths, import_dir=import_dir,
+                                        schema_dir=schema_dir, log=log)
+            if "load" not in sections:
+                del report["load"]
+        del facts, warm_facts
+        if "templates" in sections:
+            report["templates"] = bench_templates(driver, queries_dir, runs, database, log)
+        if "rdf" in sections:
+            report["rdf"] = bench_rdf(driver, model, runs, settings, database, log, work, schema_dir)
+        wipe(driver, database)
+    finally:
+        if driver is not None:
+            driver.close()
+        if server is not None:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["targets"] = [t.as_dict() for t in targets(report)]
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"bench-{scale_label(scale)}"
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / f"{stem}.md").write_text(markdown(report), encoding="utf-8")
+    return report
