@@ -367,8 +367,8 @@ def query_cmd(
     templates: Path = typer.Option(QUERIES_DIR, "--templates", **_TEMPLATES_OPT),
 ) -> None:
     """Run a stored template read-only; parameters are typed and checked before anything runs."""
-    from graph.templates import FORMATS, check_date, format_result, get_template, load_templates, \
-        parse_assignments, rich_table, run_template
+    from graph.templates import FORMATS, format_result, get_template, load_templates, parse_assignments, \
+        rich_table, run_template
 
     opts: Options = ctx.obj
     with _errors():
@@ -376,14 +376,7 @@ def query_cmd(
             raise CisfilmError(f"unknown format {format!r}: use {', '.join(FORMATS)}")
         template = get_template(load_templates(templates), name)
         raw = parse_assignments(param or [])
-        template.bind(raw)  # parameter errors before any connection
-        if as_of is not None:
-            if not template.uses_as_of:
-                raise CisfilmError(f"template {name!r} does not take --as-of")
-            try:
-                check_date(as_of)
-            except ValueError as e:
-                raise CisfilmError(f"--as-of: {e}") from None
+        template.check(raw, as_of)  # parameter errors before any connection
         with driver(opts) as drv:
             result = run_template(drv, template, raw, database=opts.database, limit=limit,
                                   as_of=as_of, timeout=timeout)

@@ -8,8 +8,8 @@ never written per kind or per template:
 - a Browser guide (HTML slides played with `:guide <url>`): the model, where
   provenance lives, and one slide per template with a clickable `:param`
   block (its example parameters) and a clickable query block;
-- deep links into Browser (`/browser/?dbms=...&cmd=edit&arg=...`) that open the
-  editor pre-filled with the `:param` lines and the query of one template.
+- deep links into Browser (`/browser/?cmd=edit&arg=...`) that open the editor
+  with one template's query, its example written in, ready to Run.
 
 Browser fetches remote guides and styles itself, from its own page, and only
 from hosts on the server's `browser.remote_content_hostname_whitelist`
@@ -233,32 +233,41 @@ def resolve_examples(driver: neo4j.Driver, templates: Mapping[str, Template], *,
         return session.execute_read(work)
 
 
+def example_cypher(template: Template, resolved: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Parameter → the Cypher text of its example value (`as_of` included when used).
+
+    Entities are the ids found in the graph (`resolved`); one not found yet is looked
+    up by Cypher, by id, name or alias, as the command line does."""
+    resolved = resolved or {}
+    values = example_values(template)
+    out = {}
+    for name, p in template.params.items():
+        value = values.get(name)
+        if name in resolved:
+            out[name] = cypher_literal(resolved[name])
+        elif p.item_type == "entity" and value is not None:
+            out[name] = ("[" + ", ".join(_lookup_expression(p, v) for v in value) + "]" if p.is_list
+                         else _lookup_expression(p, value))
+        else:
+            out[name] = cypher_literal(value)
+    if template.uses_as_of:
+        out["as_of"] = "null"
+    return out
+
+
 def param_lines(template: Template, resolved: Mapping[str, Any] | None = None) -> list[str]:
     """`:param name => value` for every parameter of `template`, set to its example.
 
     One `:param x => <Cypher>` per parameter: Browser evaluates the right-hand side
     with Cypher, so integers stay integers (`:params {...}` would make them floats)."""
-    resolved = resolved or {}
-    values = example_values(template)
-    lines = []
-    for name, p in template.params.items():
-        value = values.get(name)
-        if name in resolved:
-            expr = cypher_literal(resolved[name])
-        elif p.item_type == "entity" and value is not None:
-            expr = ("[" + ", ".join(_lookup_expression(p, v) for v in value) + "]" if p.is_list
-                    else _lookup_expression(p, value))
-        else:
-            expr = cypher_literal(value)
-        lines.append(f":param {name} => {expr}")
-    if template.uses_as_of:
-        lines.append(":param as_of => null")
-    return lines
+    return [f":param {name} => {text}" for name, text in example_cypher(template, resolved).items()]
 
 
 _TOKENS = re.compile(r"""
     (?P<comment>//[^\n]*|/\*.*?\*/)
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | \$(?:(?P<param>[A-Za-z_][A-Za-z0-9_]*)|`(?P<qparam>(?:[^`]|``)*)`)
+  | (?P<quoted>`(?:[^`]|``)*`)
 """, re.VERBOSE | re.DOTALL)
 
 
@@ -268,17 +277,33 @@ def link_safe(cypher: str) -> str:
     def sub(m: re.Match) -> str:
         if m.group("string"):
             return m.group(0).replace("&", "\\u0026").replace("#", "\\u0023")
-        return m.group(0).replace("&", "and").replace("#", "no.")
+        if m.group("comment"):
+            return m.group(0).replace("&", "and").replace("#", "no.")
+        return m.group(0)
     return _TOKENS.sub(sub, cypher)
 
 
-def editor_script(template: Template, resolved: Mapping[str, Any] | None = None) -> str:
-    """What a deep link puts in Browser's editor: the `:param` lines and the query,
-    as one multi-statement script (Browser runs `:param` inside scripts)."""
-    lines = param_lines(template, resolved)
-    head = f"// cisfilm query {template.name} (queries/{template.name}.cypher)"
-    body = link_safe(template.text.rstrip().rstrip(";"))
-    return "\n".join([head] + [line + ";" for line in lines] + [body])
+def with_values(cypher: str, values: Mapping[str, str]) -> str:
+    """`cypher` with each `$name` in `values` replaced by its Cypher text (outside strings and comments)."""
+    def sub(m: re.Match) -> str:
+        name = m.group("param") or (m.group("qparam") or "").replace("``", "`")
+        if (m.group("param") or m.group("qparam")) and name in values:
+            return values[name]
+        return m.group(0)
+    return _TOKENS.sub(sub, cypher)
+
+
+def editor_query(template: Template, resolved: Mapping[str, Any] | None = None) -> str:
+    """What a deep link puts in Browser's editor: the query with its example written in.
+
+    One statement, so one Run shows the answer: Browser shows only a status line for
+    each statement of a multi-statement script (`:param ...; MATCH ...`). The values
+    are the template's own example (entities as the ids found in the graph), written
+    as Cypher literals, never text a user typed; the guide sets them as parameters."""
+    literals = example_cypher(template, resolved)
+    shown = ", ".join(f"${n}" for n in literals) or "no parameters"
+    head = f"// cisfilm query {template.name} (queries/{template.name}.cypher), its example written in for {shown}"
+    return link_safe(head + "\n" + with_values(template.text.rstrip().rstrip(";"), literals))
 
 
 # -- links -----------------------------------------------------------------------
@@ -615,7 +640,7 @@ class GuideServer:
 class TemplateLinks:
     name: str
     description: str
-    editor: str  # the script a deep link puts in the editor
+    editor: str  # the query with its example written in, as a deep link puts it in the editor
     link: str | None  # deep link opening the editor with `editor`
     guide_link: str | None = None  # deep link opening this template's guide (when served)
 
@@ -672,9 +697,9 @@ def browser_info(model: Model, templates: Mapping[str, Template], target: Target
     command = style_command(model)
     items = []
     for name, t in templates.items():
-        script = editor_script(t, resolved.get(name))
+        query = editor_query(t, resolved.get(name))
         items.append(TemplateLinks(
-            name=name, description=t.description, editor=script, link=target.link("edit", script),
+            name=name, description=t.description, editor=query, link=target.link("edit", query),
             guide_link=target.link("guide", guide.url(guide.template_path(name))) if guide else None))
     return BrowserInfo(
         target=target, how_found=how_found, managed=managed, password_file=password_file, password=password,
@@ -728,7 +753,7 @@ def format_text(info: BrowserInfo) -> str:
             out.append("Stored questions: each link opens its slide of the guide; click ▶ on the parameters, "
                        "then on the query:")
         else:
-            out.append("Stored questions: each link opens the editor with the example parameters and the query; "
+            out.append("Stored questions: each link opens the editor with the query and its example; "
                        "press Run (▶):")
         for item in info.templates:
             out.append(f"  {item.name} — {item.description}")

@@ -438,7 +438,7 @@ _ENTITIES = """
 MATCH (n:Entity) WHERE n.id IS NOT NULL
 WITH n ORDER BY n.id
 CALL (n) {
-  OPTIONAL MATCH (n)-[r]->(b:Entity) WHERE type(r) IN $types AND b.id IS NOT NULL
+  OPTIONAL MATCH (n)-[r]->(b) WHERE type(r) IN $types AND b:Entity
   WITH r, b ORDER BY type(r), b.id
   RETURN collect(CASE WHEN r IS NOT NULL THEN [type(r), b.id, properties(r),
     CASE WHEN type(r) IN $holds

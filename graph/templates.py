@@ -257,6 +257,18 @@ class Template:
             raise QueryError(f"template {self.name!r}: " + "; ".join(problems))
         return bound
 
+    def check(self, raw: Mapping[str, Any] | None, as_of: Any = None) -> tuple[dict, str | None]:
+        """`bind` the parameters and check `--as-of`: everything that needs no database."""
+        bound = self.bind(raw)
+        if as_of is None:
+            return bound, None
+        if not self.uses_as_of:
+            raise QueryError(f"template {self.name!r} does not take --as-of")
+        try:
+            return bound, check_date(as_of)
+        except ValueError as e:
+            raise QueryError(f"--as-of: {e}") from None
+
     def as_dict(self) -> dict:
         return {"name": self.name, "description": self.description,
                 "params": {n: p.as_dict() for n, p in self.params.items()},
@@ -626,18 +638,11 @@ def run_template(driver: neo4j.Driver, template: Template, params: Mapping[str, 
     """Bind `params`, check the template is read-only, resolve entities, run it read-only.
 
     Raises `QueryError` for bad parameters, a refused template, a Cypher error or a timeout."""
-    bound = template.bind(params)
+    bound, as_of = template.check(params, as_of)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise QueryError(f"limit must be a whole number ≥ 0, got {limit!r}")
     if not (isinstance(timeout, (int, float)) and timeout > 0 and math.isfinite(timeout)):
         raise QueryError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if as_of is not None:
-        if not template.uses_as_of:
-            raise QueryError(f"template {template.name!r} does not take --as-of")
-        try:
-            as_of = check_date(as_of)
-        except ValueError as e:
-            raise QueryError(f"--as-of: {e}") from None
 
     @neo4j.unit_of_work(timeout=timeout)
     def resolve(tx) -> dict:

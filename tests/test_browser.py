@@ -219,10 +219,12 @@ def test_every_template_has_a_deep_link_and_a_guide_slide(model, templates):
         t = templates[item.name]
         assert item.link, f"{t.name}: no deep link"
         cmd, arg = browser_reads(item.link)
-        assert cmd == ["edit"] and arg == item.editor, t.name
-        for line in gb.param_lines(t):
-            assert line + ";" in item.editor
-        assert item.editor.endswith(gb.link_safe(t.text))
+        assert cmd == ["edit"] and arg == item.editor == gb.editor_query(t), t.name
+        head, body = item.editor.split("\n", 1)
+        body = re.sub(r"//[^\n]*|/\*.*?\*/", "", body, flags=re.DOTALL)  # comments may name parameters
+        assert head.startswith(f"// cisfilm query {t.name} (queries/{t.name}.cypher)")
+        for name in [*t.params, *(["as_of"] if t.uses_as_of else [])]:
+            assert f"${name}" in head and not re.search(rf"\${name}\b", body), (t.name, name)
         cmd, arg = browser_reads(with_guide.guide_link)
         assert cmd == ["guide"] and arg == f"http://localhost:9/guide/{t.name}.html"
         page = guide.pages[f"guide/{t.name}.html"]
@@ -313,25 +315,37 @@ def _params_as_browser_sets_them(drv, lines: list[str]) -> dict:
     return params
 
 
-def test_param_lines_set_what_the_cli_would(seeded, probe):
+def test_param_lines_and_deep_link_query_give_what_the_cli_would(seeded, probe):
     params = _params_as_browser_sets_them(seeded, gb.param_lines(probe))
     assert params == {"org": "org-moskino", "people": ["person-boris-khanchalyan"], "n": 5, "w": 0.5,
                       "flag": True, "since": "2025-08", "words": 'AT&T #1 "x" \\ y', "none": None, "as_of": None}
     assert isinstance(params["n"], int)  # `LIMIT $n` needs an integer, not 5.0
-    records, _, _ = seeded.execute_query(gb.link_safe(probe.text), params)
-    assert [dict(r) for r in records] == [{"id": "org-moskino", "chars": "#&", "words": 'AT&T #1 "x" \\ y',
-                                           "people": ["person-boris-khanchalyan"], "n": 5}]
+    expected = [{"id": "org-moskino", "chars": "#&", "words": 'AT&T #1 "x" \\ y',
+                 "people": ["person-boris-khanchalyan"], "n": 5}]
+    records, _, _ = seeded.execute_query(probe.text, params)
+    assert [dict(r) for r in records] == expected
+    query = gb.editor_query(probe)  # entities not looked up yet: Cypher finds them
+    assert "&" not in query and "#" not in query
+    records, _, _ = seeded.execute_query(query)
+    assert [dict(r) for r in records] == expected
     assert gb.resolve_examples(seeded, {"probe": probe}) == {
         "probe": {"org": "org-moskino", "people": ["person-boris-khanchalyan"]}}
 
 
-def test_every_stored_question_runs_as_browser_would_run_it(seeded, templates):
+def test_every_stored_question_answers_in_browser_as_in_the_cli(seeded, templates):
+    """The guide's `:param` lines + the query, and a deep link's query with the example
+    written in, give the rows `cisfilm query NAME` gives for the example."""
+    from graph.templates import run_template
+
     resolved = gb.resolve_examples(seeded, templates)
     assert resolved, "no template example names an entity of the seeds"
     for name, t in templates.items():
+        cli = run_template(seeded, t, dict(t.example)).rows
         params = _params_as_browser_sets_them(seeded, gb.param_lines(t, resolved.get(name)))
         with seeded.session(default_access_mode="READ") as session:
-            session.execute_read(lambda tx: tx.run(gb.link_safe(t.text), params).data())
+            guide = session.execute_read(lambda tx: tx.run(t.text, params).data())
+            link = session.execute_read(lambda tx: tx.run(gb.editor_query(t, resolved.get(name))).data())
+        assert len(guide) == len(cli) and guide == link, name
 
 
 def test_cli_browser_text(run_cli, server, seeded, templates):
@@ -363,7 +377,7 @@ def test_cli_browser_json_and_style_file(run_cli, server, seeded, model, templat
     assert data["guide"] is None
     assert [t["name"] for t in data["templates"]] == list(templates)
     signatures = next(t for t in data["templates"] if t["name"] == "signatures")
-    assert ':param who => "person-boris-khanchalyan";' in signatures["editor"]  # looked up in the graph
+    assert 'p.id = "person-boris-khanchalyan"' in signatures["editor"]  # looked up in the graph
     assert all(t["link"] for t in data["templates"])
     bad = run_cli("browser", "--format", "xml")
     assert bad.exit_code == 1 and "unknown format 'xml'" in bad.output
@@ -474,20 +488,19 @@ def test_neo4j_browser_runs_stored_questions_from_the_guide_and_a_deep_link(
             expect(result).to_contain_text(re.compile("Moskino|Москино"))
             page.screenshot(path=str(output_dir / "browser-question.png"))
 
-            # A deep link: the editor opens with the :param lines and the query; one Run.
+            # A deep link: the editor opens with the query and its example; one Run answers.
             entity = next(t for t in info.templates if t.name == "entity")
             page.goto(entity.link)
-            page.wait_for_timeout(6000); page.screenshot(path=str(output_dir / "debug.png"))  # DEBUG
-            expect(page.get_by_text("neo4j$").first).to_be_visible()  # reconnected with kept credentials
+            expect(page.get_by_text("You are connected as user")).to_be_visible()  # with the kept credentials
             page.get_by_test_id("editor-Run").click()
-            script = page.get_by_test_id("frame").first
-            expect(script).to_contain_text(':param entity => "org-moskino"')
-            script.get_by_text("MATCH (n:Entity {id: $entity})").last.click()
-            expect(script).to_contain_text("АНО «Москино»")
+            answer = page.get_by_test_id("frame").first
+            expect(answer.get_by_test_id("frameCommand")).to_contain_text("// cisfilm query entity")
+            expect(answer).to_contain_text("АНО «Москино»")
+            expect(answer).to_contain_text("Moskino")
 
             # The graph in the style: kinds in their colours, names on the nodes.
             page.goto(info.guide_link)
-            expect(page.get_by_text("neo4j$").first).to_be_visible()
+            expect(page.get_by_text("neo4j$").first).to_be_visible()  # the prompt once connected again
             for _ in range(2):  # the third slide: relationships
                 page.get_by_text("Next", exact=True).click()
             expect(page.locator("h3", has_text="Relationships")).to_be_visible()
