@@ -540,6 +540,33 @@ def browser_cmd(
                 guide_server.stop()
 
 
+# -- bench -------------------------------------------------------------------
+
+@app.command("bench")
+def bench_cmd(
+    ctx: typer.Context,
+    scale: str = typer.Option("10k", "--scale", help="10k, 100k, 1m or a number of entities."),
+    out: Path = typer.Option(Path("bench-results"), "--out", help="Directory for bench-<scale>.json and .md."),
+    runs: int = typer.Option(3, "--runs", min=1, help="Timed runs per measure, after a warm-up; the median is reported."),
+    heap: str = typer.Option("1g", "--heap", help="Heap of the benchmark's own Neo4j."),
+    pagecache: str = typer.Option("512m", "--pagecache", help="Page cache of the benchmark's own Neo4j."),
+    import_dir: Optional[Path] = typer.Option(None, "--import-dir", metavar="DIR",
+                                              help="With NEO4J_URI: the server's import directory (for the LOAD CSV baseline)."),
+) -> None:
+    """Benchmark validation, loading, stored queries and RDF export on synthetic data, as ratios
+    against baselines run in the same process; starts its own Neo4j unless NEO4J_URI is set."""
+    from graph import bench
+
+    opts: Options = ctx.obj
+    with _errors():
+        n = bench.parse_scale(scale)
+        report = bench.run(scale=n, out=out, runs=runs, settings=settings(opts) if opts.uri else None,
+                           cache=opts.cache, import_dir=import_dir, heap=heap, pagecache=pagecache,
+                           schema_dir=SCHEMA_DIR, queries_dir=QUERIES_DIR, log=lambda m: typer.echo(m, err=True))
+        bench.print_report(report)
+        typer.echo(f"Wrote {out / ('bench-' + report['setup']['scale'])}.json and .md")
+
+
 # -- entry point -------------------------------------------------------------
 
 def run() -> None:  # pragma: no cover

@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,7 @@ from . import synthetic
 from .connection import Settings, open_driver
 from .errors import CisfilmError
 from .facts import read_facts
-from .load import BATCH, _lock, entity_rows, ensure_schema, load_facts, relation_rows
+from .load import BATCH, LOAD_TIMEOUT, _lock, entity_rows, ensure_schema, load_facts, relation_rows
 from .schema import SOURCE_KIND, load_model
 from .server import NEO4J_VERSION, ManagedServer
 from .stats import PROVENANCE
@@ -62,11 +63,13 @@ from .stats import PROVENANCE
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 HEAP, PAGECACHE = "1g", "512m"
-WARMUP_ENTITIES = 2000
+WARMUP_ENTITIES = 2000  # at most; a fifth of the scale below 10k
 PER_ROW_MAX = 10_000  # one-query-per-row baseline only up to this many entities
+PURE_PYTHON_MAX = 100_000  # above, the child's second copy of the facts would not fit in RAM
 RDFLIB_CAP = 200_000  # triples given to rdflib's serializers
-TEMPLATE_BUDGET = 10.0  # seconds per template, after at least TEMPLATE_MIN runs
+TEMPLATE_BUDGET = 2.0  # seconds per template and per --runs, after at least TEMPLATE_MIN calls
 TEMPLATE_MIN = 10
+TEMPLATE_MAX = 300
 SEP = "\x1f"  # list separator in the LOAD CSV files
 
 # How each stored template is run: its class (targets apply to look-ups and 2-hop ones)
@@ -160,6 +163,30 @@ class _Sink(io.TextIOBase):
         return len(s)
 
 
+class _Enough(Exception):
+    """Raised by `_Head` once it holds its lines: ends an export early."""
+
+
+class _Head(io.TextIOBase):
+    """Keeps the first `n` lines written to it, then stops the writer."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.parts, self.lines = n, [], 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.parts.append(s)
+        self.lines += s.count("\n")
+        if self.lines >= self.n:
+            raise _Enough
+        return len(s)
+
+    def text(self) -> str:
+        return "".join("".join(self.parts).splitlines(keepends=True)[:self.n])
+
+
 def machine() -> dict:
     """nproc, RAM, CPU model, OS, Python, driver: where the figures come from."""
     cpu = ""
@@ -242,13 +269,46 @@ def _sizes(model, facts) -> dict:
             "relationships": len(facts.relations) + prov}
 
 
+class TxMemory:
+    """Polls `SHOW TRANSACTIONS` from another session while a load runs: the peak heap
+    the server estimates for one transaction (the single-transaction load's cost)."""
+
+    def __init__(self, driver, database: str | None, every: float = 0.2):
+        self.driver, self.database, self.every = driver, database, every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            try:
+                recs = self.driver.execute_query(
+                    "SHOW TRANSACTIONS YIELD estimatedUsedHeapMemory AS heap, currentQuery AS q "
+                    "WHERE NOT q STARTS WITH 'SHOW' RETURN max(heap) AS heap", database_=self.database).records
+                self.peak = max(self.peak, recs[0]["heap"] or 0)
+            except neo4j.exceptions.Neo4jError:
+                pass
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "TxMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _loader_runs(driver, model, facts, runs: int, database: str | None) -> dict:
     """First load on an empty graph, then a reload of the same facts; `runs` times each."""
     firsts, reloads = [], []
+    tx_peak = 0
     for _ in range(runs):
         wipe(driver, database)
         t0 = time.perf_counter()
-        first = load_facts(driver, model, facts, database=database)
+        with TxMemory(driver, database) as mem:
+            first = load_facts(driver, model, facts, database=database)
+        tx_peak = max(tx_peak, mem.peak)
         t1 = time.perf_counter()
         again = load_facts(driver, model, facts, database=database)
         t2 = time.perf_counter()
@@ -258,7 +318,21 @@ def _loader_runs(driver, model, facts, runs: int, database: str | None) -> dict:
         reloads.append(t2 - t1)
     return {"first": statistics.median(firsts), "first_runs": firsts,
             "reload": statistics.median(reloads), "reload_runs": reloads,
-            "created": first.diff.totals()["created"]}
+            "created": first.diff.totals()["created"], "tx_heap_peak": tx_peak}
+
+
+def _tx_limit(driver, database: str | None) -> float | None:
+    """The server's cap on the heap all transactions may use (dbms.memory.transaction.total.max), MB."""
+    try:
+        recs = driver.execute_query("CALL dbms.listConfig('dbms.memory.transaction.total.max') YIELD value RETURN value",
+                                    database_=database).records
+    except neo4j.exceptions.Neo4jError:
+        return None
+    m = re.fullmatch(r"([\d.]+)\s*([KMG]i?B|B)", recs[0]["value"].strip()) if recs else None
+    if not m:
+        return None
+    unit = {"B": 1, "KiB": 2**10, "KB": 2**10, "MiB": 2**20, "MB": 2**20, "GiB": 2**30, "GB": 2**30}[m.group(2)]
+    return float(m.group(1)) * unit / 2**20 or None
 
 
 def per_row_load(driver, model, facts, database: str | None = None) -> None:
@@ -281,7 +355,7 @@ def per_row_load(driver, model, facts, database: str | None = None) -> None:
                    f"MERGE (a)-[r:`{t}`]->(b) SET r = $props", start=r.start, end=r.end, props=r.props).consume()
 
     with driver.session(database=database, notifications_min_severity="OFF") as s:
-        s.execute_write(work)
+        s.execute_write(neo4j.unit_of_work(timeout=LOAD_TIMEOUT)(work))
 
 
 def _csv_value(v: Any) -> str:
@@ -390,6 +464,8 @@ def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | N
                    "nodes_per_s": sizes["nodes"] / own["reload"],
                    "relationships_per_s": sizes["relationships"] / own["reload"]},
         "reload_vs_first": own["first"] / own["reload"],
+        "transaction_heap_peak_mb": own["tx_heap_peak"] / 2**20,
+        "transaction_heap_limit_mb": _tx_limit(driver, database),
         "baselines": {},
     }
     b = out["baselines"]
@@ -406,13 +482,18 @@ def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | N
         b["per_row"] = {"what": f"skipped: only run up to {PER_ROW_MAX} entities", "seconds": None,
                         "runs": [], "elements_per_s": None, "ratio": None}
     # the same loader on the pure-Python driver, in a child process
-    log("load: pure-Python driver (child process)")
-    child = _child_run({"job": "load", "settings": _settings_dict(settings), "paths": [str(p) for p in paths],
-                        "warm": [str(p) for p in warm_paths], "schema": str(schema_dir), "runs": runs})
-    b["pure_python"] = {"what": "the same loader, neo4j driver without neo4j-rust-ext (child process)",
-                        "seconds": child["first"], "runs": child["first_runs"],
-                        "reload_seconds": child["reload"], "rust_ext": child["rust_ext"],
-                        "elements_per_s": total / child["first"], "ratio": child["first"] / own["first"]}
+    if sizes["nodes"] <= PURE_PYTHON_MAX:
+        log("load: pure-Python driver (child process)")
+        child = _child_run({"job": "load", "settings": _settings_dict(settings), "paths": [str(p) for p in paths],
+                            "warm": [str(p) for p in warm_paths], "schema": str(schema_dir), "runs": runs})
+        b["pure_python"] = {"what": "the same loader, neo4j driver without neo4j-rust-ext (child process)",
+                            "seconds": child["first"], "runs": child["first_runs"],
+                            "reload_seconds": child["reload"], "rust_ext": child["rust_ext"],
+                            "elements_per_s": total / child["first"], "ratio": child["first"] / own["first"]}
+    else:
+        b["pure_python"] = {"what": f"skipped above {PURE_PYTHON_MAX} entities: the child process would hold "
+                                    "a second copy of the facts", "seconds": None, "runs": [],
+                            "rust_ext": None, "elements_per_s": None, "ratio": None}
     # LOAD CSV ... CALL { } IN TRANSACTIONS: the server-side floor
     if import_dir is not None:
         log("load: LOAD CSV floor")
@@ -548,8 +629,7 @@ def template_params(t, ids: dict[str, str]) -> dict:
     return params
 
 
-def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, log: Log,
-                    budget: float = TEMPLATE_BUDGET) -> dict:
+def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, log: Log) -> dict:
     """Latency of every stored template through `run_template`, each call alternating
     with a bare `RETURN 1` round trip, so every template has a baseline measured
     under the same conditions (the machine's load drifts)."""
@@ -557,7 +637,7 @@ def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, 
 
     templates = load_templates(queries_dir)
     ids = _sample_ids(driver, database)
-    iterations = max(TEMPLATE_MIN, min(200, 50 * runs))
+    budget = TEMPLATE_BUDGET * runs
 
     def bare() -> None:
         with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
@@ -570,7 +650,7 @@ def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, 
         xs: list[float] = []
         base: list[float] = []
         t_start = time.perf_counter()
-        while len(xs) < iterations and (len(xs) < TEMPLATE_MIN or time.perf_counter() - t_start < budget):
+        while len(xs) < TEMPLATE_MAX and (len(xs) < TEMPLATE_MIN or time.perf_counter() - t_start < budget):
             t0 = time.perf_counter()
             bare()
             t1 = time.perf_counter()
@@ -618,23 +698,19 @@ DATASET_FORMATS = ("trig", "nq")
 
 
 def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None, log: Log,
-              work: Path, schema_dir: Path) -> dict:
+              schema_dir: Path) -> dict:
     from .rdf import FORMATS, export
 
     out: dict[str, Any] = {"formats": {}, "rdflib_cap": RDFLIB_CAP}
     # the same data for rdflib: the first RDFLIB_CAP statements of our N-Triples / N-Quads
     samples = {}
     for fmt in ("nt", "nq"):
-        path = work / f"export.{fmt}"
-        export(driver, model, path, format=fmt, database=database)
-        with open(path, encoding="utf-8") as f:
-            lines = []
-            for line in f:
-                lines.append(line)
-                if len(lines) >= RDFLIB_CAP:
-                    break
-        samples[fmt] = "".join(lines)
-        path.unlink()
+        head = _Head(RDFLIB_CAP)
+        try:
+            export(driver, model, head, format=fmt, database=database)
+        except _Enough:
+            pass
+        samples[fmt] = head.text()
     for fmt in FORMATS:
         log(f"rdf: export {fmt}")
         export(driver, model, _Sink(), format=fmt, database=database)  # warm-up
@@ -756,6 +832,9 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                          _fmt(b["elements_per_s"]), _fmt(b["ratio"])])
         rows.append(["reload", "seconds", _fmt(ld["reload"]["seconds"]), "first load",
                      _fmt(ld["first"]["seconds"]), _fmt(ld["reload_vs_first"])])
+        rows.append(["first load: its transaction", "heap MB (peak)", _fmt(ld["transaction_heap_peak_mb"]),
+                     "dbms.memory.transaction.total.max", _fmt(ld["transaction_heap_limit_mb"]),
+                     _fmt(_ratio(ld["transaction_heap_peak_mb"], ld["transaction_heap_limit_mb"]))])
     tp = r.get("templates")
     if tp:
         rows.append(["run_template(RETURN 1)", "p50 ms", _fmt(tp["stored_return_1"]["p50_ms"]), "bare RETURN 1",
@@ -835,7 +914,7 @@ def run(*, scale: int, out: Path, runs: int = 3, settings: Settings | None = Non
         t0 = time.perf_counter()
         paths = synthetic.write(work / "facts", scale)
         gen_s = time.perf_counter() - t0
-        warm_paths = synthetic.write(work / "warm", WARMUP_ENTITIES, seed=11)
+        warm_paths = synthetic.write(work / "warm", max(100, min(WARMUP_ENTITIES, scale // 5)), seed=11)
         report["generation"] = {"entities": scale, "files": len(paths), "seconds": gen_s,
                                 "entities_per_s": scale / gen_s}
         validation, facts = bench_validation(paths, warm_paths, model, runs, log)
@@ -870,7 +949,7 @@ def run(*, scale: int, out: Path, runs: int = 3, settings: Settings | None = Non
         if "templates" in sections:
             report["templates"] = bench_templates(driver, queries_dir, runs, database, log)
         if "rdf" in sections:
-            report["rdf"] = bench_rdf(driver, model, runs, settings, database, log, work, schema_dir)
+            report["rdf"] = bench_rdf(driver, model, runs, settings, database, log, schema_dir)
         wipe(driver, database)
     finally:
         if driver is not None:

@@ -35,7 +35,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -407,9 +407,6 @@ class Guide:
     def url(self, path: str = GUIDE_FILE) -> str:
         return f"{self.base}/{path}"
 
-    def template_path(self, name: str) -> str:
-        return f"guide/{name}.html"
-
     def files(self) -> dict[str, tuple[str, bytes]]:
         out = {path: ("text/html; charset=utf-8", text.encode()) for path, text in self.pages.items()}
         out[STYLE_FILE] = ("text/plain; charset=utf-8", self.grass.encode())
@@ -452,7 +449,7 @@ def build_guide(model: Model, templates: Mapping[str, Template], *, base: str,
     kinds = sorted(model.kinds)
     rels = sorted(model.relations)
 
-    toc = "".join(f"<li>{_exec('guide ' + base + '/guide/' + n + '.html', n)} — {_e(t.description)}</li>"
+    toc = "".join(f"<li>{_exec(f'guide {base}/{template_page(n)}', n)} — {_e(t.description)}</li>"
                   for n, t in templates.items())
     intro = (
         "<slide><h3>cisfilm: the CIS film co-production graph</h3>"
@@ -522,8 +519,13 @@ def build_guide(model: Model, templates: Mapping[str, Template], *, base: str,
     pages = {GUIDE_FILE: _page(title, [intro, kinds_slide, rels_slide, prov_slide, *slides.values()])}
     back = f"<p>{_exec('guide ' + main_url, '← the cisfilm guide')} · {_exec('style ' + style_url, 'apply the style')}</p>"
     for n, slide in slides.items():
-        pages[f"guide/{n}.html"] = _page(f"cisfilm · {n}", [slide.replace("</slide>", back + "</slide>")])
+        pages[template_page(n)] = _page(f"cisfilm · {n}", [slide.replace("</slide>", back + "</slide>")])
     return Guide(base=base, pages=pages, grass=grass(model))
+
+
+def template_page(name: str) -> str:
+    """Path of the one-slide guide of template `name`."""
+    return f"guide/{name}.html"
 
 
 def _page(title: str, slides: Iterable[str]) -> str:
@@ -665,7 +667,6 @@ class BrowserInfo:
     guide_url: str | None = None
     guide_link: str | None = None
     style_url: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def browser_link(self) -> str | None:
@@ -700,7 +701,7 @@ def browser_info(model: Model, templates: Mapping[str, Template], target: Target
         query = editor_query(t, resolved.get(name))
         items.append(TemplateLinks(
             name=name, description=t.description, editor=query, link=target.link("edit", query),
-            guide_link=target.link("guide", guide.url(guide.template_path(name))) if guide else None))
+            guide_link=target.link("guide", guide.url(template_page(name))) if guide else None))
     return BrowserInfo(
         target=target, how_found=how_found, managed=managed, password_file=password_file, password=password,
         style_command=command, style_link=target.link("edit", command), templates=items,

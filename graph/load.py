@@ -26,6 +26,10 @@ from .schema import Model
 from .stats import PROVENANCE
 
 BATCH = 2000
+# A load is one transaction, and a large one outlasts the 60 s the managed server allows
+# a query by default (100k entities take minutes on 2 busy cores); Neo4j ≥ 5.3 lets a
+# client-given timeout override the server's default, upwards too.
+LOAD_TIMEOUT = 3600.0
 META_ID = "load"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -216,11 +220,20 @@ def _lock(tx) -> None:
 
 
 def _existing(tx) -> tuple[dict, dict]:
-    nodes = {r["id"]: (r["kind"], r["h"]) for r in tx.run(
-        "MATCH (n:Entity) WHERE n._loaded RETURN n.id AS id, n.kind AS kind, n._hash AS h")}
-    rels = {(r["a"], r["t"], r["b"]): r["h"] for r in tx.run(
-        "MATCH (a:Entity)-[r]->(b:Entity) WHERE r._loaded AND type(r) <> $prov "
-        "RETURN a.id AS a, type(r) AS t, b.id AS b, r._hash AS h", prov=PROVENANCE)}
+    # One record per kind / relationship type holding all its rows: a reload reads every
+    # hash, and one Bolt record per fact made that read cost more than the rest of it.
+    nodes: dict[str, tuple[str, str]] = {}
+    for r in tx.run("MATCH (n:Entity) WHERE n._loaded "
+                    "WITH n.kind AS kind, collect([n.id, n._hash]) AS rows RETURN kind, rows"):
+        kind = r["kind"]
+        for nid, h in r["rows"]:
+            nodes[nid] = (kind, h)
+    rels: dict[tuple[str, str, str], str] = {}
+    for r in tx.run("MATCH (a:Entity)-[r]->(b:Entity) WHERE r._loaded AND type(r) <> $prov "
+                    "WITH type(r) AS t, collect([a.id, b.id, r._hash]) AS rows RETURN t, rows", prov=PROVENANCE):
+        t = r["t"]
+        for a, b, h in r["rows"]:
+            rels[(a, t, b)] = h
     return nodes, rels
 
 
@@ -296,8 +309,11 @@ class LoadResult:
 
 
 def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | None = None,
-               dry_run: bool = False, prune: bool = False, progress: Progress | None = None) -> LoadResult:
-    """Load a validated FactSet; all-or-nothing; returns the diff (written or, with dry_run, planned)."""
+               dry_run: bool = False, prune: bool = False, progress: Progress | None = None,
+               timeout: float | None = LOAD_TIMEOUT) -> LoadResult:
+    """Load a validated FactSet; all-or-nothing; returns the diff (written or, with dry_run, planned).
+
+    `timeout`: seconds the load's transaction may take (None: the server's default)."""
     nodes = entity_rows(model, facts)
     rels = relation_rows(model, facts)
     if progress:
@@ -312,10 +328,14 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
             _write(tx, model, p, progress)
         return p
 
+    if timeout is not None:
+        work = neo4j.unit_of_work(timeout=timeout)(work)
     try:
         if not dry_run:
             ensure_schema(driver, model, database=database)
-        with driver.session(database=database) as session:
+        # notifications off: on an empty graph the first load's read of `_loaded`/`_hash`
+        # would print "property key does not exist" warnings
+        with driver.session(database=database, notifications_min_severity="OFF") as session:
             p = session.execute_read(work) if dry_run else session.execute_write(work)
     except (nx.IncompleteCommit,) as e:
         raise LoadError("the connection dropped while the load was committing, so its outcome is unknown; "

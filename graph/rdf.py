@@ -26,6 +26,7 @@ comes: every format streams, and the same graph gives the same bytes.
 from __future__ import annotations
 
 import io
+import ipaddress
 import os
 import re
 import secrets
@@ -34,18 +35,19 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import neo4j
 
 from .errors import ExportError, SchemaError
 from .export import WRITERS, Namespaces, Writer
 from .export.common import RDF_TYPE, Block, Lit, Term, clean, sort_block
-from .schema import SOURCE_KIND, FieldSpec, Model
+from .schema import SOURCE_KIND, Model
 from .stats import PROVENANCE
 from .validate import date_problem
 
 DEFAULT_BASE = "https://w3id.org/cisfilm/"
+XSD = "http://www.w3.org/2001/XMLSchema#"  # datatypes are standard IRIs, not schema CURIEs
 FORMATS = tuple(WRITERS)
 EXTENSIONS = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml",
               ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nq"}
@@ -116,11 +118,18 @@ class Minter:
         return subject + "/source/" + encode_id(source_id)
 
 
-_IRI_BAD = re.compile(
-    "[\x00-\x20<>\"{}|\\\\^`\x7f-\x9f\\[\\]\ue000-\uf8ff\ufdd0-\ufdef\ufff0-\uffff"
-    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
-    + "\U000f0000-\U0010fffd]|%(?![0-9A-Fa-f]{2})")
-_AUTHORITY = re.compile(r"(?:[^@/]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^:@/]+)(?::[0-9]*)?")
+# What an IRI may hold as is (RFC 3987: ASCII but for space <>"[\\]^`{|}, and `ucschar`);
+# anything else, Unicode whitespace (rdflib's N-Triples parser refuses it) and a '%'
+# that starts no escape are percent-encoded.
+_UCSCHAR = ("\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
+            + "".join(f"{chr(p * 0x10000)}-{chr(p * 0x10000 + 0xFFFD)}" for p in range(1, 14))
+            + "\U000e1000-\U000efffd")
+_IRI_BAD = re.compile(f"[^!#-;=?-Z_a-z~{_UCSCHAR}]|\\s|%(?![0-9A-Fa-f]{{2}})")
+_AUTHORITY = re.compile(r"(?:([^@/?#]*)@)?(\[[0-9A-Fa-f:.]+\]|[^:@/?#\[\]]+)(?::([0-9]*))?")
+
+
+def _pct(s: str) -> str:
+    return _IRI_BAD.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), s)
 
 
 def url_term(value: str) -> Term:
@@ -128,25 +137,29 @@ def url_term(value: str) -> Term:
     anything else as an `xsd:anyURI` literal, which the SHACL shapes report."""
     v = clean(value)
     m = re.match(r"(?i)(https?)://([^/?#]*)", v)
-    if m and _AUTHORITY.fullmatch(m.group(2)):
-        authority = m.group(2)
-        rest = v[m.end():]
-        if "#" in rest:  # only one fragment delimiter
-            head, frag = rest.split("#", 1)
-            rest = head + "#" + frag.replace("#", "%23")
-        enc = lambda s: _IRI_BAD.sub(lambda x: "".join(f"%{b:02X}" for b in x.group().encode()), s)  # noqa: E731
-        host = authority if authority.startswith("[") or "@[" in authority else enc(authority)
-        iri = f"{m.group(1)}://{host}{enc(rest)}"
-        if _AUTHORITY.fullmatch(urlsplit(iri).netloc or "-"):
-            return iri
-    return Lit(v, "", XSD + "anyURI")
+    a = _AUTHORITY.fullmatch(m.group(2)) if m else None
+    if a is None:
+        return Lit(v, "", XSD + "anyURI")
+    userinfo, host, port = a.groups()
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return Lit(v, "", XSD + "anyURI")
+    authority = (_pct(userinfo) + "@" if userinfo is not None else "") + (host if host.startswith("[") else _pct(host))
+    if port is not None:
+        authority += ":" + port
+    rest = v[m.end():]
+    if "#" in rest:  # one fragment delimiter; later '#' are data
+        head, frag = rest.split("#", 1)
+        rest = head + "#" + frag.replace("#", "%23")
+    return f"{m.group(1)}://{authority}{_pct(rest)}"
 
 
 # -- the mapping ----------------------------------------------------------------
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 DATE_TYPES = {4: XSD + "gYear", 7: XSD + "gYearMonth", 10: XSD + "date"}
-_DATE = re.compile(r"-?\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 
 class Vocab:
@@ -288,10 +301,10 @@ class Mapping:
         if type_ == "date":
             if isinstance(x, str) and _DATE.fullmatch(x) and date_problem(x) is None:
                 return Lit(x, "", DATE_TYPES[len(x)])
+            if isinstance(x, neo4j.time.DateTime):  # set by hand with Cypher's datetime()
+                return Lit(x.iso_format(), "", XSD + "dateTime")
             if isinstance(x, neo4j.time.Date):
                 return Lit(x.iso_format(), "", XSD + "date")
-            if isinstance(x, neo4j.time.DateTime):
-                return Lit(x.iso_format(), "", XSD + "dateTime")
         elif type_ == "int":
             if isinstance(x, int) and not isinstance(x, bool):
                 return Lit(str(x), "", XSD + "integer")
@@ -534,9 +547,13 @@ def write_blocks(blocks, writer: Writer) -> tuple[int, int, int]:
 
 
 def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, format: str = "ttl",
-           base: str = DEFAULT_BASE, database: str | None = None) -> ExportResult:
+           base: str = DEFAULT_BASE, database: str | None = None, timeout: float | None = 0) -> ExportResult:
     """Export the live graph as RDF to `out` (a text stream, or a path written atomically:
-    the file appears only when the export succeeded)."""
+    the file appears only when the export succeeded).
+
+    The export is one read transaction; `timeout` (seconds) bounds it. The default 0
+    means no limit, because the server's `db.transaction.timeout` would otherwise cut
+    off large exports; None uses the server's setting."""
     t0 = time.perf_counter()
     fmt = format_for(None, format)
     try:
@@ -549,7 +566,7 @@ def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, form
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             with open(tmp, "x", encoding="utf-8", newline="\n") as f:
-                result = export(driver, model, f, format=fmt, base=base, database=database)
+                result = export(driver, model, f, format=fmt, base=base, database=database, timeout=timeout)
             os.replace(tmp, path)
         except OSError as e:
             raise ExportError(f"cannot write {path}: {e.strerror or e}") from e
@@ -563,7 +580,7 @@ def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, form
     try:
         with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS,
                             notifications_min_severity="OFF") as session:
-            with session.begin_transaction() as tx:
+            with session.begin_transaction(metadata={"app": "cisfilm export"}, timeout=timeout) as tx:
                 n, triples, quads = write_blocks(iter_blocks(tx, mapping), writer)
     except neo4j.exceptions.Neo4jError as e:
         raise ExportError(f"Neo4j refused the export query ({e.code}): {str(e).splitlines()[0] if str(e) else e}") from e

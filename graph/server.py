@@ -243,7 +243,8 @@ class ManagedServer:
             probe.write_text("ok")
             probe.unlink()
         except OSError as e:
-            raise ServerError(f"cannot use the server home {self.home}: {e.strerror} ({e.filename})") from None
+            where = f" ({e.filename})" if e.filename else ""
+            raise ServerError(f"cannot use the server home {self.home}: {e.strerror or e}{where}") from None
 
     def _write_conf(self, bolt: int, http: int) -> None:
         conf = f"""# Written by cisfilm on every start; edit cisfilm, not this file.

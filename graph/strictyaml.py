@@ -344,9 +344,14 @@ class _Builder:
                 mark = self.mark(ev.start_mark)
                 path = self.child_path(stack)
                 self.check_node_event(ev, mark, path)
-                if len(stack) + 1 > self.max_depth and not self.too_deep:
+                if len(stack) + 1 > self.max_depth:
+                    # Stop reading here: the scanners of PyYAML and libyaml do work per open
+                    # flow level for every token, and our paths grow with depth, so going on
+                    # costs time and memory quadratic in the depth (a 1 MiB file of "[" took
+                    # minutes and gigabytes). The file is refused anyway.
                     self.too_deep = True
                     self.problem(mark, path, f"nesting deeper than {self.max_depth} levels")
+                    return None
                 kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
                 stack.append(_Frame(kind, mark, path))
             elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):

@@ -63,7 +63,7 @@ class BoltProxy:
                 _close(client)
                 continue
             self._pairs.append((client, server))
-            state = {"swallow": False}
+            state: dict = {}
             threading.Thread(target=self._upstream, args=(client, server, state), daemon=True).start()
             threading.Thread(target=self._downstream, args=(server, client, state), daemon=True).start()
 
@@ -87,13 +87,15 @@ class BoltProxy:
                 if window.endswith(COMMIT) and self._take_fault():
                     if self.mode == "drop":
                         break  # COMMIT never reaches the server
-                    state["swallow"] = True
+                    if self.mode == "swallow":
+                        state["cut"] = True  # the downstream side cuts the client off at the answer
+                        server.sendall(data)
+                        continue
+                    state["mute"] = True  # "kill": the client hears nothing from here on
                     server.sendall(data)
-                    if self.mode == "kill":
-                        if self.on_commit:
-                            self.on_commit()
-                        break
-                    continue  # "swallow": the downstream side cuts the client off at the answer
+                    if self.on_commit:
+                        self.on_commit()  # returns once the server is dead
+                    break
                 server.sendall(data)
         except OSError:
             pass
@@ -106,11 +108,14 @@ class BoltProxy:
                 data = server.recv(65536)
                 if not data:
                     break
-                if state["swallow"]:
+                if state.get("cut"):
                     break  # the server answered the COMMIT; the client never hears it
-                client.sendall(data)
+                if not state.get("mute"):
+                    client.sendall(data)
         except OSError:
             pass
+        if state.get("mute"):
+            return  # "kill": the upstream side closes the client once on_commit() is done
         _close(client)
         _close(server)
 

@@ -85,7 +85,8 @@ def sources_of(fact: dict) -> tuple[list[str], list[str]]:
     return sources, quotes
 
 
-STRUCTURAL = ("id", "kind", "sources", "quote", "from", "type", "to")
+STRUCTURAL = ("id", "kind", "sources", "quote")  # an entity's keys that are not fields
+RELATION_KEYS = ("from", "type", "to", "sources", "quote")
 
 
 def expected(doc: dict, model) -> tuple[dict, dict]:
@@ -101,7 +102,7 @@ def expected(doc: dict, model) -> tuple[dict, dict]:
         ents[e["id"]] = fields
     rels = {}
     for r in doc.get("relations") or []:
-        props = {k: v for k, v in r.items() if k not in STRUCTURAL}
+        props = {k: v for k, v in r.items() if k not in RELATION_KEYS}
         props["sources"], props["quotes"] = sources_of(r)
         rels[(r["from"], r["type"], r["to"])] = props
     return ents, rels

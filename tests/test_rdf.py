@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import tracemalloc
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,7 +18,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from conftest import wipe
 from graph.errors import ExportError
-from graph.export import WRITERS, Namespaces
+from graph.export import WRITERS
 from graph.export.common import REPLACEMENT, Lit, clean
 from graph.load import load_paths
 from graph.rdf import (DEFAULT_BASE, FORMATS, Mapping, check_base, encode_id, export, export_string, format_for,
@@ -450,6 +451,19 @@ def test_any_string_round_trips_through_every_writer(model, name, alias, lang, i
         assert oxi == expected_oxi, fmt
 
 
+@hsettings(max_examples=300, deadline=None)
+@given(url=st.one_of(st.text(max_size=30), st.builds(lambda s, t: s + t, st.sampled_from(
+    ["http://", "https://", "HTTP://", "https://user@", "http://[", "https://[::1]", "http://x.org:"]),
+    st.text(max_size=30))))
+def test_any_url_becomes_a_valid_iri_or_an_anyuri_literal(url):
+    term = url_term(url)
+    if isinstance(term, Lit):
+        assert term.datatype.endswith("#anyURI")
+    else:
+        ox.NamedNode(term)  # raises on an invalid IRI
+        assert rdflib.Graph().parse(data=f"<http://s> <http://p> <{term}> .", format="nt")
+
+
 def test_iri_collision_is_an_error_and_writes_no_file(driver, model, tmp_path):
     driver.execute_query(
         "UNWIND $ids AS id CREATE (:Entity:Person {id: id, kind: 'Person', name: 'x', name_en: 'x'})",
@@ -515,6 +529,31 @@ def test_streams_one_block_per_entity(seeded, model):
         Counting.writes = 0
         result = export(seeded, model, Counting(), format=fmt)
         assert result.entities == entities and Counting.writes >= entities
+
+
+def test_line_formats_stream_in_small_memory(driver, model, tmp_path):
+    """N-Triples / N-Quads of a synthetic graph: peak Python memory stays a small
+    fraction of the output (nothing accumulates the graph)."""
+    from graph import synthetic
+
+    load_paths(driver, synthetic.write(tmp_path / "synthetic", 2000), SCHEMA)
+
+    class Sink:
+        size = 0
+
+        def write(self, s):
+            self.size += len(s)
+
+    for fmt in ("nt", "nq"):
+        sink = Sink()
+        tracemalloc.start()
+        try:
+            export(driver, model, sink, format=fmt)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert sink.size > 5_000_000
+        assert peak < sink.size / 20, (fmt, peak, sink.size)
 
 
 # -- the ontology ------------------------------------------------------------------
