@@ -24,15 +24,33 @@ class Settings:
     connect_timeout: float = 5.0
 
     def describe(self) -> str:
-        return f"{self.uri} as {self.user}" + (f" (database {self.database})" if self.database else "")
+        return f"{redact(self.uri)} as {self.user}" + (f" (database {self.database})" if self.database else "")
+
+
+def redact(uri: str) -> str:
+    """`uri` without the user:password@ part, if it has one: safe to print."""
+    if not isinstance(uri, str) or "://" not in uri:
+        return uri
+    scheme, rest = uri.split("://", 1)
+    cut = len(rest)
+    for sep in "/?#":
+        if sep in rest:
+            cut = min(cut, rest.index(sep))
+    if "@" not in rest[:cut]:
+        return uri
+    return f"{scheme}://***@{rest[:cut].rsplit('@', 1)[1]}{rest[cut:]}"
 
 
 def open_driver(settings: Settings, *, verify: bool = True) -> neo4j.Driver:
     """A driver that answered (when `verify`), or `ConnectionFailed` saying why."""
+    shown = redact(settings.uri)
     scheme = settings.uri.split("://", 1)[0].lower() if "://" in settings.uri else ""
     if scheme not in SCHEMES:
-        raise ConnectionFailed(f"unsupported Neo4j URI {settings.uri!r}: use one of "
+        raise ConnectionFailed(f"unsupported Neo4j URI {shown!r}: use one of "
                                + ", ".join(f"{s}://" for s in SCHEMES))
+    if shown != settings.uri:  # the driver refuses them anyway, and echoes the whole URI
+        raise ConnectionFailed(f"Neo4j URI {shown!r} has credentials in it: give them with "
+                               "NEO4J_USERNAME / NEO4J_PASSWORD (or --user / --password) instead")
     try:
         driver = neo4j.GraphDatabase.driver(
             settings.uri, auth=(settings.user, settings.password),

@@ -191,7 +191,9 @@ def test_server_killed_mid_load_leaves_the_graph_unchanged(driver, server, setti
 
     load_paths(driver, [SEEDS], SCHEMA)
     before = snapshot(driver)
-    paths = synthetic.write(tmp_path / "big", 20000)
+    # Large enough for many batches, small enough for one transaction on the test server's
+    # 512m heap (about 20 KB of transaction state per synthetic entity: README, Performance).
+    paths = synthetic.write(tmp_path / "big", 10000)
     facts, _ = read_facts(paths, load_model(SCHEMA))
     own = open_driver(settings)
     killed = []
