@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import wipe
 from graph.errors import InvalidData
@@ -28,7 +28,6 @@ from graph.facts import collect
 from graph.load import load_paths
 from graph.rdf import FORMATS, export_string
 from graph.schema import load_model
-from graph.strictyaml import bad_char
 from roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, quote, read_graph,
                        recover)
 
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
 MODEL = load_model(SCHEMA)
 BASE = "https://example.org/prop/"
-SERVER = settings(max_examples=20, deadline=None, derandomize=False,
+SERVER = settings(max_examples=20, deadline=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                          HealthCheck.data_too_large])
 
@@ -50,7 +49,12 @@ ODD_CHARS = ["\t", "\n", " ", "\xa0", "\u200b", "\u200f", "\u061c", "\ufeff", "\
 
 
 def acceptable_char(ch: str) -> bool:
-    return bad_char(ch) is None
+    """docs/DESIGN.md and SECURITY.md, written out independently of graph/strictyaml.py:
+    no C0 control but tab and newline, no DEL or C1 control, no surrogate, no bidi
+    override or isolate, no line/paragraph separator, not U+FFFE/U+FFFF."""
+    o = ord(ch)
+    return not ((o < 0x20 and ch not in "\t\n") or 0x7F <= o <= 0x9F or 0xD800 <= o <= 0xDFFF
+                or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or o in (0x2028, 0x2029, 0xFFFE, 0xFFFF))
 
 
 def one_line_ok(s: str) -> bool:
@@ -59,8 +63,9 @@ def one_line_ok(s: str) -> bool:
     return all(map(acceptable_char, s)) and "\n" not in s and s.strip() != "" and s == s.strip()
 
 
-any_char = st.one_of(st.characters(), st.sampled_from(BAD_CHARS + ODD_CHARS))
-any_text = st.text(any_char, max_size=24)
+# pieces, so that refused and odd characters turn up often (a plain st.text rarely draws them)
+any_text = st.lists(st.one_of(st.text(max_size=4), st.sampled_from(ODD_CHARS), st.sampled_from(BAD_CHARS)),
+                    max_size=8).map("".join)
 good_char = st.one_of(st.characters(exclude_categories=("Cs", "Cc")), st.sampled_from(ODD_CHARS)).filter(
     lambda ch: acceptable_char(ch) and ch != "\n")
 HOSTILE = ["Robby' WITH true AS x MATCH (s) DETACH DELETE s //", "<script>alert(1)</script>", "a > b",
@@ -175,8 +180,15 @@ def raw_double_quoted(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _with_examples(f):
+    for ch in BAD_CHARS + ODD_CHARS:  # each special character at least once, whatever Hypothesis draws
+        f = example(s=f"Студия{ch}А")(f)
+    return f
+
+
 @settings(max_examples=400, deadline=None)
 @given(s=any_text)
+@_with_examples
 def test_any_string_as_a_name_is_accepted_exactly_when_the_rules_say_or_refused_in_place(s):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "f.yaml"
@@ -186,6 +198,7 @@ def test_any_string_as_a_name_is_accepted_exactly_when_the_rules_say_or_refused_
         if one_line_ok(s):
             assert errors == []
             assert facts.entities["org-x"].fields["name"] == {"ru": s}
+            assert clean(s) == s  # what validation accepts, every RDF syntax can carry unchanged
         else:
             assert errors
             for p in errors:

@@ -404,7 +404,9 @@ def test_allowed_procedure_runs(small, tmp_path):
 // description: Labels in use.
 CALL db.labels() YIELD label RETURN label ORDER BY label
 """))
-    assert [r["label"] for r in run_template(small, t).rows] == ["Entity", "Organization", "Person", "Site"]
+    labels = [r["label"] for r in run_template(small, t).rows]
+    # Labels other tests created may linger in the token store (with their constraints).
+    assert {"Entity", "Organization", "Person", "Site"} <= set(labels) and labels == sorted(labels)
 
 
 def test_timeout_is_a_clear_error(driver, tmp_path):
