@@ -344,7 +344,18 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
         raise LoadError(f"Neo4j became unreachable during the load ({_first(e)}); the transaction was not "
                         "committed, so the graph is as it was. Rerun the load once the server is back.") from e
     except nx.Neo4jError as e:
-        raise LoadError(f"Neo4j refused the load ({e.code}: {_first(e)}); nothing was written.") from e
+        if "MemoryPoolOutOfMemoryError" in (e.code or ""):
+            raise LoadError("the load does not fit in the server's transaction memory (one load is one "
+                            "transaction, so that it is all-or-nothing); nothing was written. Give Neo4j a larger "
+                            "heap (server.memory.heap.max_size; the managed server uses 512m) or load the files "
+                            "in several smaller runs.") from e
+        hint = ""
+        if (e.code or "").startswith("Neo.DatabaseError."):
+            # e.g. TransactionLogError on a full disk: Neo4j may then refuse to recover the
+            # database at all (tried, SECURITY.md "Disk full during a load")
+            hint = (" Neo4j reported a database failure: check free disk space and its logs; if the database"
+                    " does not come back after a restart, rebuild it from the fact files (SECURITY.md).")
+        raise LoadError(f"Neo4j refused the load ({e.code}: {_first(e)}); nothing was written.{hint}") from e
     return LoadResult(p.diff, dry_run, len(nodes), len(rels))
 
 
