@@ -78,8 +78,8 @@ SEP = "\x1f"  # list separator in the LOAD CSV files
 TEMPLATE_CLASS = {
     "entity": "look-up", "agreement": "look-up", "source": "look-up", "search": "look-up",
     "partners": "2-hop", "people": "2-hop", "posts": "2-hop", "projects": "2-hop", "signatures": "2-hop",
-    "cluster": "2-hop", "events": "2-hop", "single_source": "2-hop", "incentives": "2-hop",
-    "organisations": "scan", "agreements": "scan", "country_matrix": "scan", "most_connected": "scan",
+    "cluster": "2-hop", "events": "2-hop", "incentives": "2-hop",
+    "single_source": "scan", "organisations": "scan", "agreements": "scan", "country_matrix": "scan", "most_connected": "scan",
     "path": "path",
 }
 TEMPLATE_PARAMS = {  # parameter → kind of the entity to pass (else the parameter's first kind)
@@ -108,16 +108,25 @@ def scale_label(n: int) -> str:
 
 # -- small helpers ----------------------------------------------------------------
 
-def _median_time(fn: Callable[[], Any], runs: int, before: Callable[[], Any] | None = None) -> tuple[float, list[float], Any]:
-    """Median seconds of `fn` over `runs` runs (`before` runs untimed ahead of each); the last result."""
-    times, result = [], None
+def _rounds(runs: int, measures: dict[str, Callable[[], Any]],
+            before: dict[str, Callable[[], Any]] | None = None) -> dict[str, list[float]]:
+    """Interleaved timing: `runs` rounds, each timing every measure once, in order.
+    The machine's load drifts over minutes; a baseline timed right next to its
+    measure is what makes their ratio meaningful. `before[name]` runs untimed first."""
+    times: dict[str, list[float]] = {name: [] for name in measures}
     for _ in range(runs):
-        if before:
-            before()
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times, result
+        for name, fn in measures.items():
+            if before and name in before:
+                before[name]()
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _round_ratio(slow: list[float], fast: list[float]) -> float:
+    """The median over rounds of slow ÷ fast (each round's pair measured side by side)."""
+    return statistics.median(a / b for a, b in zip(slow, fast))
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -235,29 +244,32 @@ def _free_port() -> int:
 
 def bench_validation(paths: list[Path], warm: list[Path], model, runs: int, log: Log) -> tuple[dict, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    got: dict[str, Any] = {}
 
-    def plain() -> int:
+    def plain(files: list[Path]) -> int:
         n = 0
-        for p in paths:
+        for p in files:
             doc = yaml.load(p.read_bytes(), Loader=loader)
             n += len(doc.get("entities") or []) + len(doc.get("relations") or [])
         return n
 
-    read_facts(warm, model)
-    for p in warm:
-        yaml.load(p.read_bytes(), Loader=loader)
-    log("validation: read_facts")
-    t_val, times_val, (facts, warnings) = _median_time(lambda: read_facts(paths, model), runs)
-    log("validation: yaml.load(CSafeLoader)")
-    t_yaml, times_yaml, records = _median_time(plain, runs)
+    def strict() -> None:
+        got["facts"], got["warnings"] = read_facts(paths, model)
+
+    read_facts(warm, model)  # warm-up
+    plain(warm)
+    log(f"validation: {runs} × (read_facts, yaml.load) of {len(paths)} files")
+    t = _rounds(runs, {"read_facts": strict, "yaml": lambda: got.__setitem__("records", plain(paths))})
+    facts, records = got["facts"], got["records"]
     assert records == len(facts.entities) + len(facts.relations)
+    t_val, t_yaml = statistics.median(t["read_facts"]), statistics.median(t["yaml"])
     return {
         "files": len(paths), "bytes": sum(p.stat().st_size for p in paths), "records": records,
-        "warnings": len(warnings),
-        "seconds": t_val, "runs": times_val, "records_per_s": records / t_val,
-        "baseline": {"what": "yaml.load(CSafeLoader), same files", "seconds": t_yaml, "runs": times_yaml,
+        "warnings": len(got["warnings"]),
+        "seconds": t_val, "runs": t["read_facts"], "records_per_s": records / t_val,
+        "baseline": {"what": "yaml.load(CSafeLoader), same files", "seconds": t_yaml, "runs": t["yaml"],
                      "records_per_s": records / t_yaml},
-        "ratio": t_yaml / t_val,
+        "ratio": _round_ratio(t["yaml"], t["read_facts"]),
     }, facts
 
 
@@ -299,30 +311,24 @@ class TxMemory:
         self._thread.join()
 
 
-def _loader_runs(driver, model, facts, runs: int, database: str | None) -> dict:
-    """First load on an empty graph, then a reload of the same facts; `runs` times each."""
-    firsts, reloads = [], []
-    tx_peak = 0
-    for _ in range(runs):
-        wipe(driver, database)
-        t0 = time.perf_counter()
-        with TxMemory(driver, database, every=0.1) as mem:
-            try:
-                first = load_facts(driver, model, facts, database=database)
-            except LoadError as e:
-                e.tx_heap_peak = max(tx_peak, mem.peak)  # type: ignore[attr-defined]
-                raise
-        tx_peak = max(tx_peak, mem.peak)
-        t1 = time.perf_counter()
-        again = load_facts(driver, model, facts, database=database)
-        t2 = time.perf_counter()
-        if again.diff.changes:
-            raise CisfilmError(f"the reload changed {again.diff.changes} facts; it should change none")
-        firsts.append(t1 - t0)
-        reloads.append(t2 - t1)
-    return {"first": statistics.median(firsts), "first_runs": firsts,
-            "reload": statistics.median(reloads), "reload_runs": reloads,
-            "created": first.diff.totals()["created"], "tx_heap_peak": tx_peak}
+def _loader_round(driver, model, facts, database: str | None) -> dict:
+    """One first load on an empty graph, then a reload of the same facts: their seconds,
+    and the peak transaction heap of the first."""
+    wipe(driver, database)
+    t0 = time.perf_counter()
+    with TxMemory(driver, database, every=0.1) as mem:
+        try:
+            first = load_facts(driver, model, facts, database=database)
+        except LoadError as e:
+            e.tx_heap_peak = mem.peak  # type: ignore[attr-defined]
+            raise
+    t1 = time.perf_counter()
+    again = load_facts(driver, model, facts, database=database)
+    t2 = time.perf_counter()
+    if again.diff.changes:
+        raise CisfilmError(f"the reload changed {again.diff.changes} facts; it should change none")
+    return {"first": t1 - t0, "reload": t2 - t1, "tx_heap_peak": mem.peak,
+            "created": first.diff.totals()["created"]}
 
 
 def _tx_limit(driver, database: str | None) -> float | None:
@@ -388,7 +394,7 @@ def _csv_map(columns: dict[str, type]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def write_csvs(model, facts, directory: Path) -> list[tuple[str, str]]:
+def write_csvs(model, facts, directory: Path, prefix: str = "bench-") -> list[tuple[str, str]]:
     """CSV files of the loader's rows in `directory` (the server's import dir) and the
     LOAD CSV statement for each: (file name, Cypher), in the loader's order."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -417,13 +423,13 @@ def write_csvs(model, facts, directory: Path) -> list[tuple[str, str]]:
     for kind, rows in sorted(by_kind.items()):
         label = model.check_label(kind)
         cols = columns_of(rows)
-        name = f"bench-nodes-{label}.csv"
+        name = f"{prefix}nodes-{label}.csv"
         write(name, [{"_key": r["id"], **r} for r in rows], {"_key": str, **cols})
         jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
                            f"MERGE (n:Entity {{id: row._key}}) SET n:`{label}` SET n = {_csv_map(cols)} }} {call}"))
     prov = [{"id": r.id, "source": s, "quote": q} for r in nodes for s, q in zip(r.sources, r.quotes)]
-    write("bench-provenance.csv", prov, {"id": str, "source": str, "quote": str})
-    jobs.append(("bench-provenance.csv",
+    write(f"{prefix}provenance.csv", prov, {"id": str, "source": str, "quote": str})
+    jobs.append((f"{prefix}provenance.csv",
                  f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ MATCH (n:Entity {{id: row.id}}) "
                  f"MATCH (s:Source {{id: row.source}}) MERGE (n)-[e:{PROVENANCE}]->(s) "
                  f"SET e.quote = coalesce(row.quote, '') }} {call}"))
@@ -433,7 +439,7 @@ def write_csvs(model, facts, directory: Path) -> list[tuple[str, str]]:
     for rtype, rows in sorted(by_type.items()):
         t = model.check_rel_type(rtype)
         cols = columns_of([r.props for r in rows])
-        name = f"bench-rels-{t}.csv"
+        name = f"{prefix}rels-{t}.csv"
         write(name, [{"_start": r.start, "_end": r.end, **r.props} for r in rows],
               {"_start": str, "_end": str, **cols})
         jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
@@ -451,79 +457,104 @@ def load_csv(driver, jobs: list[tuple[str, str]], database: str | None = None) -
 def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | None, settings: Settings,
                paths: list[Path], warm_paths: list[Path], import_dir: Path | None, schema_dir: Path,
                log: Log) -> dict:
+    """The loader (first load and reload) and its baselines, in interleaved rounds."""
     sizes = _sizes(model, facts)
     total = sizes["nodes"] + sizes["relationships"]
     ensure_schema(driver, model, database=database)
-    # warm-up: the same query shapes on a small set
-    _loader_runs(driver, model, warm_facts, 1, database)
-    log(f"load: loader, {runs} × (first load + reload) of {sizes['nodes']} nodes, {sizes['relationships']} relationships")
+    limit = _tx_limit(driver, database)
+    # warm-up: the same query shapes on a small set, for every contender
     try:
-        own = _loader_runs(driver, model, facts, runs, database)
+        _loader_round(driver, model, warm_facts, database)
+        log(f"load: one round of the loader first ({sizes['nodes']} nodes, {sizes['relationships']} relationships)")
+        own: list[dict] = [_loader_round(driver, model, facts, database)]
     except LoadError as e:  # e.g. the transaction outgrew the heap: report it, with how far it got
         log(f"load: failed: {e}")
         wipe(driver, database)
         return {**sizes, "error": str(e), "first": None, "reload": None, "reload_vs_first": None,
                 "transaction_heap_peak_mb": getattr(e, "tx_heap_peak", 0) / 2**20,
-                "transaction_heap_limit_mb": _tx_limit(driver, database), "baselines": {}}
+                "transaction_heap_limit_mb": limit, "baselines": {}}
     expected = _count(driver, database)
-    out: dict[str, Any] = {
-        **sizes,
-        "first": {"seconds": own["first"], "runs": own["first_runs"],
-                  "nodes_per_s": sizes["nodes"] / own["first"],
-                  "relationships_per_s": sizes["relationships"] / own["first"]},
-        "reload": {"seconds": own["reload"], "runs": own["reload_runs"],
-                   "nodes_per_s": sizes["nodes"] / own["reload"],
-                   "relationships_per_s": sizes["relationships"] / own["reload"]},
-        "reload_vs_first": own["first"] / own["reload"],
-        "transaction_heap_peak_mb": own["tx_heap_peak"] / 2**20,
-        "transaction_heap_limit_mb": _tx_limit(driver, database),
-        "baselines": {},
-    }
-    b = out["baselines"]
-    # one query per row
-    if sizes["nodes"] <= PER_ROW_MAX:
+    per_row = sizes["nodes"] <= PER_ROW_MAX
+    pure = sizes["nodes"] <= PURE_PYTHON_MAX
+    csv_jobs = None
+    if import_dir is not None:
+        load_csv_warm = write_csvs(model, warm_facts, import_dir, prefix="bench-warm-")
+        wipe(driver, database)
+        load_csv(driver, load_csv_warm, database)
+        csv_jobs = write_csvs(model, facts, import_dir)
+    if per_row:
         wipe(driver, database)
         per_row_load(driver, model, warm_facts, database)
-        log("load: one query per row")
-        t, times, _ = _median_time(lambda: per_row_load(driver, model, facts, database), runs,
-                                   before=lambda: wipe(driver, database))
-        b["per_row"] = {"what": "the loader's Cypher, one query per row, one transaction",
-                        "seconds": t, "runs": times, "elements_per_s": total / t, "ratio": t / own["first"]}
-    else:
-        b["per_row"] = {"what": f"skipped: only run up to {PER_ROW_MAX} entities", "seconds": None,
-                        "runs": [], "elements_per_s": None, "ratio": None}
-    # the same loader on the pure-Python driver, in a child process
-    if sizes["nodes"] <= PURE_PYTHON_MAX:
-        log("load: pure-Python driver (child process)")
-        child = _child_run({"job": "load", "settings": _settings_dict(settings), "paths": [str(p) for p in paths],
-                            "warm": [str(p) for p in warm_paths], "schema": str(schema_dir), "runs": runs})
-        b["pure_python"] = {"what": "the same loader, neo4j driver without neo4j-rust-ext (child process)",
-                            "seconds": child["first"], "runs": child["first_runs"],
-                            "reload_seconds": child["reload"], "rust_ext": child["rust_ext"],
-                            "elements_per_s": total / child["first"], "ratio": child["first"] / own["first"]}
-    else:
-        b["pure_python"] = {"what": f"skipped above {PURE_PYTHON_MAX} entities: the child process would hold "
-                                    "a second copy of the facts", "seconds": None, "runs": [],
-                            "rust_ext": None, "elements_per_s": None, "ratio": None}
-    # LOAD CSV ... CALL { } IN TRANSACTIONS: the server-side floor
-    if import_dir is not None:
-        log("load: LOAD CSV floor")
-        jobs = write_csvs(model, warm_facts, import_dir)
-        wipe(driver, database)
-        load_csv(driver, jobs, database)
-        jobs = write_csvs(model, facts, import_dir)
-        t, times, _ = _median_time(lambda: load_csv(driver, jobs, database), runs,
-                                   before=lambda: wipe(driver, database))
-        got = _count(driver, database)
-        for f in import_dir.glob("bench-*.csv"):
-            f.unlink()
-        if got[0] != expected[0] - 1 or got[1] != expected[1]:  # the loader also keeps its :CisfilmMeta node
-            raise CisfilmError(f"LOAD CSV made {got} nodes/relationships, the loader {expected}")
-        b["load_csv"] = {"what": f"LOAD CSV ... CALL {{ same MERGE }} IN TRANSACTIONS OF {BATCH} ROWS",
-                         "seconds": t, "runs": times, "elements_per_s": total / t, "ratio": t / own["first"]}
-    else:
-        b["load_csv"] = {"what": "skipped: the server's import directory is unknown (give --import-dir)",
-                         "seconds": None, "runs": [], "elements_per_s": None, "ratio": None}
+    child = _Child({"job": "load", "settings": _settings_dict(settings), "paths": [str(p) for p in paths],
+                    "warm": [str(p) for p in warm_paths], "schema": str(schema_dir)}) if pure else None
+    times: dict[str, list[float]] = {"load_csv": [], "per_row": [], "pure_python": [], "pure_python_reload": []}
+    try:
+        if child:
+            child.start()
+        for i in range(runs):
+            log(f"load: round {i + 1}/{runs}: loader" + (", LOAD CSV" if csv_jobs else "")
+                + (", one query per row" if per_row else "") + (", pure-Python driver" if child else ""))
+            if i:  # round 1's loader run is the one above
+                own.append(_loader_round(driver, model, facts, database))
+            if csv_jobs:
+                wipe(driver, database)
+                t0 = time.perf_counter()
+                load_csv(driver, csv_jobs, database)
+                times["load_csv"].append(time.perf_counter() - t0)
+                got = _count(driver, database)
+                if got[0] != expected[0] - 1 or got[1] != expected[1]:  # the loader also keeps :CisfilmMeta
+                    raise CisfilmError(f"LOAD CSV made {got} nodes/relationships, the loader {expected}")
+            if per_row:
+                wipe(driver, database)
+                t0 = time.perf_counter()
+                per_row_load(driver, model, facts, database)
+                times["per_row"].append(time.perf_counter() - t0)
+            if child:
+                r = child.ask("run")
+                times["pure_python"].append(r["first"])
+                times["pure_python_reload"].append(r["reload"])
+        rust_ext = child.ask("info")["rust_ext"] if child else None
+    finally:
+        if child:
+            child.close()
+        if import_dir is not None:
+            for f in import_dir.glob("bench-*.csv"):
+                f.unlink()
+    firsts, reloads = [r["first"] for r in own], [r["reload"] for r in own]
+    t_first, t_reload = statistics.median(firsts), statistics.median(reloads)
+
+    def baseline(key: str, what: str, skipped: str | None, **extra) -> dict:
+        xs = times[key]
+        if skipped or not xs:
+            return {"what": f"skipped: {skipped}", "seconds": None, "runs": [], "elements_per_s": None,
+                    "ratio": None, **{k: None for k in extra}}
+        t = statistics.median(xs)
+        return {"what": what, "seconds": t, "runs": xs, "elements_per_s": total / t,
+                "nodes_per_s": sizes["nodes"] / t, "relationships_per_s": sizes["relationships"] / t,
+                "ratio": _round_ratio(xs, firsts), **extra}
+
+    out: dict[str, Any] = {
+        **sizes,
+        "first": {"seconds": t_first, "runs": firsts, "nodes_per_s": sizes["nodes"] / t_first,
+                  "relationships_per_s": sizes["relationships"] / t_first},
+        "reload": {"seconds": t_reload, "runs": reloads, "nodes_per_s": sizes["nodes"] / t_reload,
+                   "relationships_per_s": sizes["relationships"] / t_reload},
+        "reload_vs_first": _round_ratio(firsts, reloads),
+        "transaction_heap_peak_mb": max(r["tx_heap_peak"] for r in own) / 2**20,
+        "transaction_heap_limit_mb": limit,
+        "baselines": {
+            "load_csv": baseline("load_csv", f"LOAD CSV ... CALL {{ same MERGE }} IN TRANSACTIONS OF {BATCH} ROWS",
+                                 None if csv_jobs else "the server's import directory is unknown (give --import-dir)"),
+            "per_row": baseline("per_row", "the loader's Cypher, one query per row, one transaction",
+                                None if per_row else f"only run up to {PER_ROW_MAX} entities"),
+            "pure_python": baseline("pure_python", "the same loader, neo4j driver without neo4j-rust-ext "
+                                    "(a child process)", None if pure else
+                                    f"above {PURE_PYTHON_MAX} entities (the child would hold a second copy "
+                                    "of the facts)", rust_ext=rust_ext,
+                                    reload_seconds=statistics.median(times["pure_python_reload"])
+                                    if times["pure_python_reload"] else None),
+        },
+    }
     # leave the graph loaded for the next sections
     wipe(driver, database)
     load_facts(driver, model, facts, database=database)
@@ -535,43 +566,103 @@ def _settings_dict(s: Settings) -> dict:
 
 
 # -- child processes ----------------------------------------------------------------
-# Credentials go through stdin (never argv); the answer is the last line of stdout.
+# A child gets its job (with the credentials) as the first line on stdin, never in argv,
+# then answers one JSON line per request line.
 
 _CHILD_PURE = ("import sys; sys.modules['neo4j._rust'] = None; "  # the driver's `import neo4j._rust` now fails
                "from graph.bench import _child_main; _child_main()")
 _CHILD = "from graph.bench import _child_main; _child_main()"
 
 
+class _Child:
+    """A child process serving one job: `ask("run")` → its JSON answer."""
+
+    def __init__(self, job: dict):
+        self.job = job
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> dict:
+        code = _CHILD_PURE if self.job["job"] == "load" else _CHILD
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self._send(json.dumps(self.job))
+        return self._answer()
+
+    def ask(self, request: str) -> dict:
+        self._send(request)
+        return self._answer()
+
+    def _send(self, line: str) -> None:
+        assert self.proc and self.proc.stdin
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self._failed()
+
+    def _answer(self) -> dict:
+        assert self.proc and self.proc.stdout
+        line = self.proc.stdout.readline()
+        if not line:
+            self._failed()
+        return json.loads(line)
+
+    def _failed(self):
+        assert self.proc
+        self.proc.kill()
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        self.proc.wait()
+        tail = "\n".join(err.strip().splitlines()[-8:])
+        raise CisfilmError(f"benchmark child process ({self.job['job']}) failed:\n{tail}")
+
+    def close(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                self._send("quit")
+                self.proc.wait(timeout=60)
+            except (CisfilmError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
 def _child_run(job: dict) -> dict:
-    code = _CHILD_PURE if job["job"] == "load" else _CHILD
-    proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(job), capture_output=True,
-                          text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-        raise CisfilmError(f"benchmark child process ({job['job']}) failed:\n{tail}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    child = _Child(job)
+    try:
+        return child.start()
+    finally:
+        child.close()
 
 
 def _child_main() -> None:
-    job = json.loads(sys.stdin.read())
+    job = json.loads(sys.stdin.readline())
     st = Settings(**job["settings"])
     model = load_model(job["schema"])
     driver = open_driver(st)
-    try:
-        if job["job"] == "load":
-            from neo4j._codec.packstream import v1
 
-            rust = v1._rust_pack is not None
-            warm, _ = read_facts(job["warm"], model)
-            facts, _ = read_facts(job["paths"], model)
-            _loader_runs(driver, model, warm, 1, st.database)
-            result = _loader_runs(driver, model, facts, job["runs"], st.database)
-            result["rust_ext"] = rust
-        else:
-            result = _export_memory(driver, model, job["format"], st.database)
+    def answer(obj: dict) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    try:
+        if job["job"] == "export":
+            answer(_export_memory(driver, model, job["format"], st.database))
+            return
+        from neo4j._codec.packstream import v1
+
+        warm, _ = read_facts(job["warm"], model)
+        facts, _ = read_facts(job["paths"], model)
+        _loader_round(driver, model, warm, st.database)
+        answer({"ready": True})
+        for line in sys.stdin:
+            request = line.strip()
+            if request == "run":
+                answer(_loader_round(driver, model, facts, st.database))
+            elif request == "info":
+                answer({"rust_ext": v1._rust_pack is not None})
+            else:
+                break
     finally:
         driver.close()
-    print(json.dumps(result))
 
 
 def _export_memory(driver, model, fmt: str, database: str | None) -> dict:
@@ -710,10 +801,14 @@ DATASET_FORMATS = ("trig", "nq")
 
 def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None, log: Log,
               schema_dir: Path) -> dict:
+    """Per format: our export into a counting sink and rdflib's serializer on the first
+    RDFLIB_CAP statements of the same export, in interleaved rounds; then the export's
+    peak memory in a child process."""
+    import rdflib
+
     from .rdf import FORMATS, export
 
     out: dict[str, Any] = {"formats": {}, "rdflib_cap": RDFLIB_CAP}
-    # the same data for rdflib: the first RDFLIB_CAP statements of our N-Triples / N-Quads
     samples = {}
     for fmt in ("nt", "nq"):
         head = _Head(RDFLIB_CAP)
@@ -723,41 +818,46 @@ def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None
             pass
         samples[fmt] = head.text()
     for fmt in FORMATS:
-        log(f"rdf: export {fmt}")
-        export(driver, model, _Sink(), format=fmt, database=database)  # warm-up
-        t, times, res = _median_time(lambda: export(driver, model, _Sink(), format=fmt, database=database), runs)
+        name = RDFLIB_FORMATS.get(fmt)
+        graph: Any = None
+        if name:
+            if fmt in DATASET_FORMATS:
+                graph = rdflib.Dataset()
+                graph.parse(data=samples["nq"], format="nquads")
+                n_base = sum(1 for _ in graph.quads((None, None, None, None)))
+            else:
+                graph = rdflib.Graph()
+                graph.parse(data=samples["nt"], format="nt")
+                n_base = len(graph)
+            graph.serialize(format=name)  # warm-up
+        got: dict[str, Any] = {}
+
+        def ours() -> None:
+            got["result"] = export(driver, model, _Sink(), format=fmt, database=database)
+
+        ours()  # warm-up
+        log(f"rdf: {fmt}: {runs} × (export, rdflib {name})")
+        measures: dict[str, Callable[[], Any]] = {"ours": ours}
+        if graph is not None:
+            measures["rdflib"] = lambda: graph.serialize(format=name)
+        t = _rounds(runs, measures)
+        res = got["result"]
         statements = res.triples + res.quads
-        log(f"rdf: peak memory {fmt} (child process)")
+        base = None
+        ratio = None
+        if graph is not None:
+            tb = statistics.median(t["rdflib"])
+            base = {"what": f"rdflib {rdflib.__version__} {type(graph).__name__}.serialize(format={name!r}) of the "
+                            f"first {n_base} statements of the same export",
+                    "statements": n_base, "seconds": tb, "runs": t["rdflib"], "statements_per_s": n_base / tb}
+            ratio = statistics.median((statements / a) / (n_base / b) for a, b in zip(t["ours"], t["rdflib"]))
+        log(f"rdf: {fmt}: peak memory (child process)")
         mem = _child_run({"job": "export", "format": fmt, "settings": _settings_dict(settings),
                           "schema": str(schema_dir)})
-        log(f"rdf: rdflib {RDFLIB_FORMATS.get(fmt)}")
-        base = _rdflib_baseline(samples["nq" if fmt in DATASET_FORMATS else "nt"], fmt, runs)
-        out["formats"][fmt] = {
-            "statements": statements, "seconds": t, "runs": times, "statements_per_s": statements / t,
-            "memory": mem, "baseline": base,
-            "ratio": _ratio(statements / t, base["statements_per_s"] if base else None),
-        }
+        to = statistics.median(t["ours"])
+        out["formats"][fmt] = {"statements": statements, "seconds": to, "runs": t["ours"],
+                               "statements_per_s": statements / to, "memory": mem, "baseline": base, "ratio": ratio}
     return out
-
-
-def _rdflib_baseline(data: str, fmt: str, runs: int) -> dict | None:
-    import rdflib
-
-    name = RDFLIB_FORMATS.get(fmt)
-    if name is None:
-        return None
-    if fmt in DATASET_FORMATS:
-        g: Any = rdflib.Dataset()
-        g.parse(data=data, format="nquads")
-        n = sum(1 for _ in g.quads((None, None, None, None)))
-    else:
-        g = rdflib.Graph()
-        g.parse(data=data, format="nt")
-        n = len(g)
-    g.serialize(format=name)  # warm-up
-    t, times, _ = _median_time(lambda: g.serialize(format=name), runs)
-    return {"what": f"rdflib {rdflib.__version__} Graph.serialize(format={name!r}) of the first "
-                    f"{n} statements", "statements": n, "seconds": t, "runs": times, "statements_per_s": n / t}
 
 
 # -- targets and report ---------------------------------------------------------------------
@@ -846,6 +946,10 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             b = ld["baselines"][key]
             rows.append(["first load", "elements/s", _fmt(n_el / ld["first"]["seconds"]), label,
                          _fmt(b["elements_per_s"]), _fmt(b["ratio"])])
+        f = ld["baselines"]["load_csv"]
+        if f.get("nodes_per_s"):
+            rows.append(["LOAD CSV floor itself", "nodes/s · rels/s",
+                         f"{_fmt(f['nodes_per_s'])} · {_fmt(f['relationships_per_s'])}", "", "", ""])
         rows.append(["reload", "seconds", _fmt(ld["reload"]["seconds"]), "first load",
                      _fmt(ld["first"]["seconds"]), _fmt(ld["reload_vs_first"])])
         rows.append(["first load: its transaction", "heap MB (peak)", _fmt(ld["transaction_heap_peak_mb"]),
