@@ -1,10 +1,13 @@
 """The benchmark behind `cisfilm bench`: figures, each a ratio against a baseline
 run in the same process on the same data, marked against the targets.
 
-Absolute numbers on a shared 2-core machine are noisy; a ratio of two things
-measured one after the other in one process is much less so. Every measure has
-a warm-up (on a small synthetic set of the same shape, so Neo4j's query plans
-and JIT and Python's imports are warm) and is the median of `runs` runs.
+Absolute numbers on a shared 2-core machine are noisy, and the noise drifts over
+minutes. So every measure has a warm-up (a small synthetic set of the same shape:
+Neo4j's query plans and JIT, Python's imports; for the load also one full-size
+load, since the first one into a fresh store grows its files), and runs in
+interleaved rounds with its baselines: each round times the measure and each
+baseline once, side by side. Times are medians over the rounds; a ratio is the
+median of the rounds' ratios.
 
 Sections, on `synthetic.write(n)` files:
 
@@ -14,15 +17,17 @@ Sections, on `synthetic.write(n)` files:
   the same rows: one query per row in one transaction (≤ 10k entities only), the
   same loader with the pure-Python driver (a child process in which
   `sys.modules["neo4j._rust"] = None` makes the driver's `import neo4j._rust`
-  fail, so it falls back to its pure-Python PackStream — checked there), and
-  `LOAD CSV ... CALL { } IN TRANSACTIONS` with the same MERGE bodies (the
-  server-side floor: no client, no single transaction);
+  fail, so it falls back to its pure-Python PackStream — the child reports
+  which one it used), and `LOAD CSV ... CALL { } IN TRANSACTIONS` with the same
+  MERGE bodies (the server-side floor: no client, no single transaction); and
+  the peak heap of the load's one transaction (polled from `SHOW TRANSACTIONS`);
 - templates: p50/p95/p99 of every stored template run through `run_template`,
-  vs a bare `RETURN 1` round trip; and the overhead of `run_template` itself
-  (a stored `RETURN 1` vs the bare one);
+  each call alternating with a bare `RETURN 1` round trip; and the overhead of
+  `run_template` itself (a stored `RETURN 1` vs the bare one);
 - rdf: `export` throughput per format into a counting sink, vs rdflib's
-  `Graph.serialize` of the same triples (the first `RDFLIB_CAP`); peak memory of
-  the export per format in a child process (max RSS, and tracemalloc's peak).
+  `serialize` of the first `RDFLIB_CAP` statements of the same export; the
+  export's peak memory per format in a child process (peak RSS, and
+  tracemalloc's peak of Python allocations).
 
 Unless given a URI, the benchmark starts its own managed Neo4j in a temporary
 home with fixed memory settings (heap 1g, page cache 512m by default) and no
@@ -465,8 +470,9 @@ def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | N
     # warm-up: the same query shapes on a small set, for every contender
     try:
         _loader_round(driver, model, warm_facts, database)
-        log(f"load: one round of the loader first ({sizes['nodes']} nodes, {sizes['relationships']} relationships)")
-        own: list[dict] = [_loader_round(driver, model, facts, database)]
+        # and one untimed full-size load: the first one into a fresh store also grows its files
+        log(f"load: warm-up load of {sizes['nodes']} nodes and {sizes['relationships']} relationships")
+        warm_full = _loader_round(driver, model, facts, database)
     except LoadError as e:  # e.g. the transaction outgrew the heap: report it, with how far it got
         log(f"load: failed: {e}")
         wipe(driver, database)
@@ -488,14 +494,14 @@ def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | N
     child = _Child({"job": "load", "settings": _settings_dict(settings), "paths": [str(p) for p in paths],
                     "warm": [str(p) for p in warm_paths], "schema": str(schema_dir)}) if pure else None
     times: dict[str, list[float]] = {"load_csv": [], "per_row": [], "pure_python": [], "pure_python_reload": []}
+    own: list[dict] = []
     try:
         if child:
             child.start()
         for i in range(runs):
             log(f"load: round {i + 1}/{runs}: loader" + (", LOAD CSV" if csv_jobs else "")
                 + (", one query per row" if per_row else "") + (", pure-Python driver" if child else ""))
-            if i:  # round 1's loader run is the one above
-                own.append(_loader_round(driver, model, facts, database))
+            own.append(_loader_round(driver, model, facts, database))
             if csv_jobs:
                 wipe(driver, database)
                 t0 = time.perf_counter()
@@ -540,7 +546,7 @@ def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | N
         "reload": {"seconds": t_reload, "runs": reloads, "nodes_per_s": sizes["nodes"] / t_reload,
                    "relationships_per_s": sizes["relationships"] / t_reload},
         "reload_vs_first": _round_ratio(firsts, reloads),
-        "transaction_heap_peak_mb": max(r["tx_heap_peak"] for r in own) / 2**20,
+        "transaction_heap_peak_mb": max(r["tx_heap_peak"] for r in [warm_full, *own]) / 2**20,
         "transaction_heap_limit_mb": limit,
         "baselines": {
             "load_csv": baseline("load_csv", f"LOAD CSV ... CALL {{ same MERGE }} IN TRANSACTIONS OF {BATCH} ROWS",
