@@ -71,7 +71,7 @@ HEAP, PAGECACHE = "1g", "512m"
 WARMUP_ENTITIES = 2000  # at most; a fifth of the scale below 10k
 PER_ROW_MAX = 10_000  # one-query-per-row baseline only up to this many entities
 PURE_PYTHON_MAX = 100_000  # above, the child's second copy of the facts would not fit in RAM
-RDFLIB_CAP = 200_000  # triples given to rdflib's serializers
+RDFLIB_CAP = 50_000  # triples given to rdflib's serializers (its Turtle/TriG writers manage ~2k/s)
 TEMPLATE_BUDGET = 2.0  # seconds per template and per --runs, after at least TEMPLATE_MIN calls
 TEMPLATE_MIN = 10
 TEMPLATE_MAX = 300
@@ -81,7 +81,7 @@ SEP = "\x1f"  # list separator in the LOAD CSV files
 # and the kind of synthetic entity each entity parameter takes. Unknown templates run
 # with an entity of their parameter's first kind (class "2-hop"), or with defaults ("scan").
 TEMPLATE_CLASS = {
-    "entity": "look-up", "agreement": "look-up", "source": "look-up", "search": "look-up",
+    "entity": "look-up", "agreement": "look-up", "source": "look-up", "search": "full-text",
     "partners": "2-hop", "people": "2-hop", "posts": "2-hop", "projects": "2-hop", "signatures": "2-hop",
     "cluster": "2-hop", "events": "2-hop", "incentives": "2-hop",
     "single_source": "scan", "organisations": "scan", "agreements": "scan", "country_matrix": "scan", "most_connected": "scan",

@@ -4,8 +4,20 @@
 //   place: {type: entity, kind: Place, description: "A country, region or city, places within it included (omit for every place)."}
 //   type: {type: string, values: [rebate, grant, subsidy], description: Only incentives of this type.}
 // example: {place: Москва}
-MATCH (i:Incentive)
-WHERE $type IS NULL OR i.type = $type
+CALL () {
+  // with $place, only incentives tied to a place within it (found from the place's id index)
+  MATCH (:Place {id: $place})<-[:PART_OF*0..5]-(pl:Place)
+  WITH DISTINCT pl
+  CALL (pl) {
+    MATCH (i:Incentive)-[:OFFERED_BY|DISCUSSED_WITH]->(pl) RETURN i
+    UNION
+    MATCH (i:Incentive)-[:OFFERED_BY|DISCUSSED_WITH]->(:Organization)-[:JURISDICTION|LOCATED_IN]->(pl) RETURN i
+  }
+  RETURN DISTINCT i
+  UNION
+  MATCH (i:Incentive) WHERE $place IS NULL RETURN i
+}
+WITH i WHERE $type IS NULL OR i.type = $type
 CALL (i) {
   MATCH (i)-[r:OFFERED_BY]->(pl:Place) RETURN pl, 'offered by' AS relation, r.sources AS sources
   UNION

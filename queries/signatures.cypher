@@ -3,10 +3,17 @@
 // params:
 //   who: {type: entity, kind: [Person, Organization], description: "Only this person, or the people who signed for this organisation (omit for all)."}
 // example: {who: Борис Ханчалян}
-MATCH (p:Entity)-[s:SIGNED]->(a:Agreement)
+CALL () {
+  // with $who, start from that entity (the id index); without, from every signature
+  MATCH (p:Entity {id: $who})-[s:SIGNED]->(a:Agreement) RETURN p, s, a
+  UNION
+  MATCH (:Organization {id: $who})<-[:POST_IN]-(:Post)<-[:HOLDS]-(p:Entity)-[s:SIGNED]->(a:Agreement)
+  WHERE EXISTS {(:Organization {id: $who})-[:PARTY_TO]->(a)} RETURN p, s, a
+  UNION
+  MATCH (p:Entity)-[s:SIGNED]->(a:Agreement) WHERE $who IS NULL RETURN p, s, a
+}
 OPTIONAL MATCH (p)-[:HOLDS]->(:Post)-[:POST_IN]->(o:Organization)-[:PARTY_TO]->(a)
 WITH p, s, a, collect(DISTINCT o) AS orgs
-WHERE $who IS NULL OR p.id = $who OR any(o IN orgs WHERE o.id = $who)
 OPTIONAL MATCH (a)-[:SIGNED_AT]->(ev:Event)
 RETURN p.id AS person_id, p.name AS person, s.capacity AS capacity,
        [o IN orgs | o.name] AS signed_for, a.id AS agreement_id, a.name AS agreement,
