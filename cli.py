@@ -44,9 +44,11 @@ class Options:
     database: Optional[str]
     home: Path
     cache: Path
+    heap: str = "512m"
+    pagecache: str = "256m"
 
     def server(self) -> ManagedServer:
-        return ManagedServer(self.home, self.cache)
+        return ManagedServer(self.home, self.cache, heap=self.heap, pagecache=self.pagecache)
 
 
 def _version(value: bool) -> None:
@@ -69,11 +71,17 @@ def main(
                               help="Home of the managed server [default: $XDG_DATA_HOME/cisfilm]."),
     cache: Path = typer.Option(None, "--cache", envvar="CISFILM_CACHE", show_default=False,
                                help="Where fetched Neo4j jars are cached [default: $XDG_CACHE_HOME/cisfilm]."),
+    heap: str = typer.Option("512m", "--heap", envvar="CISFILM_HEAP", metavar="SIZE",
+                             help="Heap of the managed server: a load is one transaction and must fit in "
+                                  "its transaction memory (70% of the heap). Applies when it starts."),
+    pagecache: str = typer.Option("256m", "--pagecache", envvar="CISFILM_PAGECACHE", metavar="SIZE",
+                                  help="Page cache of the managed server. Applies when it starts."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
     ctx.obj = Options(uri=uri, user=user, password=password, database=database,
-                      home=home or default_home(os.environ), cache=cache or default_cache(os.environ))
+                      home=home or default_home(os.environ), cache=cache or default_cache(os.environ),
+                      heap=heap, pagecache=pagecache)
 
 
 def _err(message: str) -> None:
@@ -552,6 +560,9 @@ def bench_cmd(
     pagecache: str = typer.Option("512m", "--pagecache", help="Page cache of the benchmark's own Neo4j."),
     import_dir: Optional[Path] = typer.Option(None, "--import-dir", metavar="DIR",
                                               help="With NEO4J_URI: the server's import directory (for the LOAD CSV baseline)."),
+    only: str = typer.Option("validation,load,templates,rdf", "--only", metavar="SECTIONS",
+                             help="Comma-separated sections to run: validation, load, templates, rdf "
+                                  "(templates and rdf load the graph first, untimed unless load is given)."),
 ) -> None:
     """Benchmark validation, loading, stored queries and RDF export on synthetic data, as ratios
     against baselines run in the same process; starts its own Neo4j unless NEO4J_URI is set."""
@@ -560,7 +571,7 @@ def bench_cmd(
     opts: Options = ctx.obj
     with _errors():
         n = bench.parse_scale(scale)
-        report = bench.run(scale=n, out=out, runs=runs, settings=settings(opts) if opts.uri else None,
+        report = bench.run(scale=n, out=out, runs=runs, sections=bench.parse_sections(only), settings=settings(opts) if opts.uri else None,
                            cache=opts.cache, import_dir=import_dir, heap=heap, pagecache=pagecache,
                            schema_dir=SCHEMA_DIR, queries_dir=QUERIES_DIR, log=lambda m: typer.echo(m, err=True))
         bench.print_report(report)

@@ -367,8 +367,9 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
         if "MemoryPoolOutOfMemoryError" in (e.code or ""):
             raise LoadError("the load does not fit in the server's transaction memory (one load is one "
                             "transaction, so that it is all-or-nothing); nothing was written. Give Neo4j a larger "
-                            "heap (server.memory.heap.max_size; the managed server uses 512m) or load the files "
-                            "in several smaller runs.") from e
+                            "heap (the managed server: --heap or CISFILM_HEAP, 512m by default, applied when it "
+                            "starts; another server: server.memory.heap.max_size) or load the files in several "
+                            "smaller runs.") from e
         hint = ""
         if (e.code or "").startswith("Neo.DatabaseError."):
             # e.g. TransactionLogError on a full disk: Neo4j may then refuse to recover the

@@ -57,14 +57,27 @@ class Status:
         return asdict(self)
 
 
+HEAP, PAGECACHE = "512m", "256m"  # small: a laptop's share; a large single-transaction load needs more heap
+
+
+def memory_size(text: str, what: str) -> str:
+    """`512m`, `4g`, `2048M` → the size as Java and neo4j.conf take it; anything else is refused
+    (the value is written into the server's conf and command line)."""
+    t = str(text).strip().lower()
+    m = re.fullmatch(r"(\d{1,7})([kmg])", t)
+    if not m or int(m.group(1)) == 0:
+        raise ServerError(f"bad {what} size {text!r}: give a number with k, m or g, e.g. 512m or 4g")
+    return t
+
+
 class ManagedServer:
     """One managed Neo4j living in `home`, with its jars cached in `cache`."""
 
-    def __init__(self, home: Path, cache: Path, *, heap: str = "512m", pagecache: str = "256m"):
+    def __init__(self, home: Path, cache: Path, *, heap: str = HEAP, pagecache: str = PAGECACHE):
         self.home = Path(home).expanduser().resolve()
         self.cache = Path(cache).expanduser().resolve()
-        self.heap = heap
-        self.pagecache = pagecache
+        self.heap = memory_size(heap, "heap")
+        self.pagecache = memory_size(pagecache, "page cache")
 
     # -- paths ---------------------------------------------------------------
     @property

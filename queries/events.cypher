@@ -3,8 +3,12 @@
 // params:
 //   event: {type: entity, kind: Event, description: "The event (omit for every event)."}
 // example: {event: Народы России и СНГ}
-MATCH (e:Event)
-WHERE CASE WHEN $event IS NULL THEN NOT (e)-[:SUB_EVENT_OF]->() ELSE e.id = $event END
+CALL () {
+  // with $event, start from that event (the id index); without, from every top-level event
+  MATCH (e:Event {id: $event}) RETURN e
+  UNION
+  MATCH (e:Event) WHERE $event IS NULL AND NOT (e)-[:SUB_EVENT_OF]->() RETURN e
+}
 MATCH (at:Event)-[:SUB_EVENT_OF*0..3]->(e)
 OPTIONAL CALL (at, e) {
   MATCH (x:Agreement)-[r:SIGNED_AT]->(at) RETURN 1 AS ord, 'signed' AS what, x, r.sources AS sources

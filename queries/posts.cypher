@@ -3,8 +3,13 @@
 // params:
 //   person: {type: entity, kind: Person, description: "The person (omit for everyone)."}
 // example: {person: Георгий Прокопов}
-MATCH (p:Person)-[h:HOLDS]->(post:Post)
-WHERE $person IS NULL OR p.id = $person
+CALL () {
+  // with $person, start from that person (the id index); without, from everyone
+  MATCH (p:Person {id: $person}) RETURN p
+  UNION
+  MATCH (p:Person) WHERE $person IS NULL RETURN p
+}
+MATCH (p)-[h:HOLDS]->(post:Post)
 OPTIONAL MATCH (post)-[:POST_IN]->(o:Organization)
 OPTIONAL MATCH (post)-[:JURISDICTION]->(pl:Place)
 OPTIONAL MATCH (src:Source) WHERE src.id IN h.sources AND src.date IS NOT NULL

@@ -3,8 +3,12 @@
 // params:
 //   org: {type: entity, kind: Organization, description: "The organisation (omit for all)."}
 // example: {org: Kinodanz}
-MATCH (o:Organization)
-WHERE $org IS NULL OR o.id = $org
+CALL () {
+  // with $org, start from that organisation (the id index); without, from all of them
+  MATCH (o:Organization {id: $org}) RETURN o
+  UNION
+  MATCH (o:Organization) WHERE $org IS NULL RETURN o
+}
 CALL (o) {
   MATCH (o)-[r:PRODUCES]->(pr:Project)
   RETURN pr, coalesce(r.role, 'producer') AS role, r.sources AS sources

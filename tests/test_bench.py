@@ -78,3 +78,22 @@ def test_bench_rejects_a_bad_scale(run_cli, tmp_path):
     result = run_cli("bench", "--scale", "lots", "--out", str(tmp_path))
     assert result.exit_code == 1
     assert "bad --scale 'lots'" in result.output
+
+
+def test_bench_only_runs_the_sections_asked_for(run_cli, driver, server, settings, tmp_path):
+    env = {"NEO4J_URI": settings.uri, "NEO4J_USERNAME": settings.user, "NEO4J_PASSWORD": settings.password}
+    result = run_cli("bench", "--scale", "120", "--runs", "1", "--only", "templates", "--out", str(tmp_path), env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "bench-120.json").read_text(encoding="utf-8"))
+    assert "templates" in report and not {"validation", "load", "rdf"} & set(report)
+    assert report["setup"]["sections"] == ["templates"]
+    assert "loading 120 entities (untimed" in result.output
+    # the templates ran on the loaded synthetic graph: look-ups found their entity
+    assert report["templates"]["templates"]["entity"]["rows"] > 0
+    assert driver.execute_query("MATCH (n) RETURN count(n) AS c").records[0]["c"] == 0
+
+
+def test_bench_rejects_an_unknown_section(run_cli, tmp_path):
+    result = run_cli("bench", "--only", "load,speed", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "bad --only 'load,speed'" in result.output and "validation, load, templates, rdf" in result.output

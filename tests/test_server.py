@@ -104,20 +104,36 @@ def test_show_password_prints_it_only_when_asked(run_cli, server):
     assert server.password() in result.output
 
 
-def test_start_stop_status_in_a_fresh_home(tmp_path, server):
-    """A second, separate managed server: start → query → stop, with free ports."""
-    other = ManagedServer(tmp_path / "home", server.cache)
-    st, started = other.start(bolt_port=free_port(), http_port=free_port())
+def test_start_stop_status_in_a_fresh_home(tmp_path, server, run_cli):
+    """A second, separate managed server, started by the CLI with its memory from the
+    environment: start → query → stop, with free ports."""
+    home = tmp_path / "home"
+    result = run_cli("--home", str(home), "server", "start", "--bolt-port", str(free_port()),
+                     "--http-port", str(free_port()), env={"CISFILM_HEAP": "600M", "CISFILM_PAGECACHE": "96m"})
+    other = ManagedServer(home, server.cache)
     try:
-        assert started and st.running and st.pid
+        assert result.exit_code == 0, result.output
+        st = other.status()
+        assert st.running and st.pid
         drv = open_driver(Settings(uri=st.uri, password=other.password()))
         assert drv.execute_query("RETURN 42 AS x").records[0]["x"] == 42
+        conf = {r["name"]: r["value"] for r in drv.execute_query(
+            "CALL dbms.listConfig('server.memory') YIELD name, value RETURN name, value").records}
+        assert conf["server.memory.heap.max_size"] == "600.00MiB" and conf["server.memory.pagecache.size"] == "96.00MiB", conf
         drv.close()
         assert other.password() != server.password()
     finally:
         assert other.stop() is True
     assert other.status().running is False
     assert other.stop() is False
+
+
+@pytest.mark.parametrize("size", ["lots", "0m", "4 g", "1t", "-1g", "512m\nserver.x=1", ""])
+def test_bad_memory_sizes_are_refused_before_anything_starts(run_cli, tmp_path, size):
+    result = run_cli("--home", str(tmp_path / "home"), "--heap", size, "server", "start")
+    assert result.exit_code == 1
+    assert f"bad heap size {size!r}" in result.output
+    assert not (tmp_path / "home").exists()
 
 
 def test_unwritable_home_is_a_clear_error(tmp_path, server):
