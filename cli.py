@@ -19,7 +19,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from graph import __version__
 from graph.connection import Settings, open_driver
 from graph.errors import CisfilmError, InvalidData
-from graph.server import ManagedServer, default_cache, default_home
+from graph.server import HEAP, PAGECACHE, ManagedServer, default_cache, default_home
 
 ROOT = Path(__file__).resolve().parent
 
@@ -44,8 +44,8 @@ class Options:
     database: Optional[str]
     home: Path
     cache: Path
-    heap: str = "512m"
-    pagecache: str = "256m"
+    heap: str = HEAP
+    pagecache: str = PAGECACHE
 
     def server(self) -> ManagedServer:
         return ManagedServer(self.home, self.cache, heap=self.heap, pagecache=self.pagecache)
@@ -71,10 +71,10 @@ def main(
                               help="Home of the managed server [default: $XDG_DATA_HOME/cisfilm]."),
     cache: Path = typer.Option(None, "--cache", envvar="CISFILM_CACHE", show_default=False,
                                help="Where fetched Neo4j jars are cached [default: $XDG_CACHE_HOME/cisfilm]."),
-    heap: str = typer.Option("512m", "--heap", envvar="CISFILM_HEAP", metavar="SIZE",
+    heap: str = typer.Option(HEAP, "--heap", envvar="CISFILM_HEAP", metavar="SIZE",
                              help="Heap of the managed server: a load is one transaction and must fit in "
                                   "its transaction memory (70% of the heap). Applies when it starts."),
-    pagecache: str = typer.Option("256m", "--pagecache", envvar="CISFILM_PAGECACHE", metavar="SIZE",
+    pagecache: str = typer.Option(PAGECACHE, "--pagecache", envvar="CISFILM_PAGECACHE", metavar="SIZE",
                                   help="Page cache of the managed server. Applies when it starts."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
@@ -571,7 +571,8 @@ def bench_cmd(
     opts: Options = ctx.obj
     with _errors():
         n = bench.parse_scale(scale)
-        report = bench.run(scale=n, out=out, runs=runs, sections=bench.parse_sections(only), settings=settings(opts) if opts.uri else None,
+        report = bench.run(scale=n, out=out, runs=runs, sections=bench.parse_sections(only),
+                           settings=settings(opts) if opts.uri else None,
                            cache=opts.cache, import_dir=import_dir, heap=heap, pagecache=pagecache,
                            schema_dir=SCHEMA_DIR, queries_dir=QUERIES_DIR, log=lambda m: typer.echo(m, err=True))
         bench.print_report(report)

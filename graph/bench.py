@@ -1078,7 +1078,8 @@ def run(*, scale: int, out: Path, runs: int = 3, settings: Settings | None = Non
             raise CisfilmError(f"the database at {settings.uri} is not empty; the benchmark wipes it between "
                                "runs, so point it at an empty database (or let it start its own server)")
         report["setup"] = {"scale": scale_label(scale), "entities": scale, "runs": runs, "neo4j": NEO4J_VERSION,
-                           "memory": memory, "batch": BATCH, "sections": list(sections), "uri": settings.uri if server is None else "managed"}
+                           "memory": memory, "batch": BATCH, "sections": list(sections),
+                           "uri": settings.uri if server is None else "managed"}
         if "load" in sections:
             report["load"] = bench_load(driver, model, facts, warm_facts, runs, database=database, settings=settings,
                                         paths=paths, warm_paths=warm_paths, import_dir=import_dir,

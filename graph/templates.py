@@ -596,10 +596,7 @@ def resolve_entity(tx, param: Param, value: str) -> str:
     # while a name has to be looked for in every entity's `name_keys`.
     if tx.run(_BY_ID, id=value).single() is not None:
         return value
-    rows = [dict(r) for r in tx.run(_RESOLVE, ids=[value, value.lower()], key=fold(value))]
-    exact = [r for r in rows if r["id"] == value]
-    if exact:
-        return exact[0]["id"]
+    rows = [dict(r) for r in tx.run(_RESOLVE, ids=[value.lower()], key=fold(value))]
     fitting = [r for r in rows if not param.kinds or r["kind"] in param.kinds]
     if len(fitting) == 1:
         return fitting[0]["id"]
