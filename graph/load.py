@@ -16,6 +16,9 @@ import functools
 import gc
 import hashlib
 import json
+import logging
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -33,6 +36,11 @@ BATCH = 2000
 # client-given timeout override the server's default, upwards too.
 LOAD_TIMEOUT = 3600.0
 META_ID = "load"
+# How long a load keeps retrying a transient failure (a deadlock, a connection that
+# dropped before COMMIT); the driver's own default for transaction functions.
+RETRY_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -348,15 +356,10 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
             _write(tx, model, p, progress)
         return p
 
-    if timeout is not None:
-        work = neo4j.unit_of_work(timeout=timeout)(work)
     try:
         if not dry_run:
             ensure_schema(driver, model, database=database)
-        # notifications off: on an empty graph the first load's read of `_loaded`/`_hash`
-        # would print "property key does not exist" warnings
-        with driver.session(database=database, notifications_min_severity="OFF") as session:
-            p = session.execute_read(work) if dry_run else session.execute_write(work)
+        p = _retrying(lambda: _transaction(driver, database, dry_run, timeout, work))
     except (nx.IncompleteCommit,) as e:
         raise LoadError("the connection dropped while the load was committing, so its outcome is unknown; "
                         "rerunning the same load is safe (it is idempotent and converges)") from e
@@ -364,7 +367,7 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
         raise LoadError(f"Neo4j became unreachable during the load ({_first(e)}); the transaction was not "
                         "committed, so the graph is as it was. Rerun the load once the server is back.") from e
     except nx.Neo4jError as e:
-        if "MemoryPoolOutOfMemoryError" in (e.code or ""):
+        if _out_of_memory(e):
             raise LoadError("the load does not fit in the server's transaction memory (one load is one "
                             "transaction, so that it is all-or-nothing); nothing was written. Give Neo4j a larger "
                             "heap (the managed server: --heap or CISFILM_HEAP, 512m by default, applied when it "
@@ -378,6 +381,42 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
                     " does not come back after a restart, rebuild it from the fact files (SECURITY.md).")
         raise LoadError(f"Neo4j refused the load ({e.code}: {_first(e)}); nothing was written.{hint}") from e
     return LoadResult(p.diff, dry_run, len(nodes), len(rels))
+
+
+def _transaction(driver: neo4j.Driver, database: str | None, read_only: bool, timeout: float | None, work):
+    """One attempt: `work(tx)` in an explicit transaction, committed when it returns."""
+    # notifications off: on an empty graph the first load's read of `_loaded`/`_hash`
+    # would print "property key does not exist" warnings
+    mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
+    with driver.session(database=database, default_access_mode=mode, notifications_min_severity="OFF") as session:
+        with session.begin_transaction(timeout=timeout) as tx:
+            result = work(tx)
+            tx.commit()
+            return result
+
+
+def _out_of_memory(e: BaseException) -> bool:
+    return isinstance(e, nx.Neo4jError) and "OutOfMemory" in (e.code or "")
+
+
+def _retrying(attempt):
+    """`attempt()` again on a transient failure, with growing delays, for up to RETRY_SECONDS.
+
+    Why not the driver's `execute_write`: it also retries a transaction that ran out of
+    the server's transaction memory (Neo4j files that as a TransientError), and the same
+    load then fails the same way again minutes later. Here that is final at once."""
+    deadline = None  # as the driver does, the clock starts at the first failure
+    delay = 1.0
+    while True:
+        try:
+            return attempt()
+        except (nx.DriverError, nx.Neo4jError) as e:
+            deadline = deadline or time.monotonic() + RETRY_SECONDS
+            if not e.is_retryable() or _out_of_memory(e) or time.monotonic() + delay > deadline:
+                raise
+            log.warning("the load's transaction failed and is retried in %.1f s (%s)", delay, _first(e))
+            time.sleep(delay * random.uniform(0.8, 1.2))
+            delay *= 2
 
 
 def _first(e: BaseException) -> str:

@@ -1,8 +1,10 @@
 """The loader against the real server: counts, idempotence, dry-run, prune, atomicity, concurrency."""
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from graph.load import LoadError, load_facts, load_paths
 from graph.schema import load_model
 from graph.facts import read_facts
 from graph import synthetic
+
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
@@ -184,6 +188,37 @@ def test_a_failing_batch_rolls_back_the_whole_load(driver, tmp_path, model):
     with pytest.raises(LoadError, match="nothing was written"):
         load_facts(driver, model, facts)
     assert snapshot(driver) == before
+
+
+def test_a_load_too_big_for_transaction_memory_fails_at_once_and_writes_nothing(tmp_path, model, caplog):
+    """Neo4j files running out of transaction memory as a TransientError, which the driver's
+    transaction functions retry: the same 1M-entity load then failed a second time minutes
+    later. The loader gives up at the first such failure, with advice. A server of its own
+    with a 256m heap (transaction memory: 70% of it) and ~20 KB of state per entity."""
+    from graph.connection import Settings, open_driver
+    from graph.server import ManagedServer, default_cache
+
+    small = ManagedServer(tmp_path / "home", default_cache(os.environ), heap="256m", pagecache="64m")
+    small.start(bolt_port=free_port(), http_port=free_port(), log=lambda m: None)
+    try:
+        st = small.status()
+        drv = open_driver(Settings(uri=st.uri, user=st.user, password=small.password()))
+        try:
+            load_paths(drv, [SEEDS], SCHEMA)
+            before = snapshot(drv)
+            facts, _ = read_facts(synthetic.write(tmp_path / "big", 15000), model)
+            t0 = time.monotonic()
+            with caplog.at_level("DEBUG"):
+                with pytest.raises(LoadError, match="does not fit in the server's transaction memory") as err:
+                    load_facts(drv, model, facts)
+            print(f"failed after {time.monotonic() - t0:.1f} s")
+            assert "OutOfMemory" in err.value.__cause__.code
+            assert [r.getMessage() for r in caplog.records if "retried" in r.getMessage()] == []
+            assert snapshot(drv) == before
+        finally:
+            drv.close()
+    finally:
+        small.stop()
 
 
 def test_server_killed_mid_load_leaves_the_graph_unchanged(driver, server, settings, tmp_path, model):
