@@ -19,7 +19,8 @@ Sections, on `synthetic.write(n)` files:
   `sys.modules["neo4j._rust"] = None` makes the driver's `import neo4j._rust`
   fail, so it falls back to its pure-Python PackStream — the child reports
   which one it used), and `LOAD CSV ... CALL { } IN TRANSACTIONS` with the same
-  MERGE bodies (the server-side floor: no client, no single transaction); and
+  bodies (the server-side floor: no client, no single transaction); on an empty
+  graph every fact is new, so all of them CREATE as the loader does; and
   the peak heap of the load's one transaction (polled from `SHOW TRANSACTIONS`);
 - templates: p50/p95/p99 of every stored template run through `run_template`,
   each call alternating with a bare `RETURN 1` round trip; and the overhead of
@@ -370,16 +371,15 @@ def per_row_load(driver, model, facts, database: str | None = None) -> None:
         _lock(tx)
         for r in nodes:
             label = model.check_label(r.kind)
-            tx.run(f"MERGE (n:Entity {{id: $id}}) SET n:`{label}` SET n = $props", id=r.id, props=r.props).consume()
+            tx.run(f"CREATE (n:Entity:`{label}`) SET n = $props", props=r.props).consume()
         for r in nodes:
-            tx.run(f"MATCH (n:Entity {{id: $id}}) OPTIONAL MATCH (n)-[old:{PROVENANCE}]->() DELETE old "
-                   f"WITH DISTINCT n UNWIND range(0, size($sources) - 1) AS i "
-                   f"MATCH (s:Source {{id: $sources[i]}}) MERGE (n)-[e:{PROVENANCE}]->(s) SET e.quote = $quotes[i]",
+            tx.run(f"MATCH (n:Entity {{id: $id}}) UNWIND range(0, size($sources) - 1) AS i "
+                   f"MATCH (s:Source {{id: $sources[i]}}) CREATE (n)-[e:{PROVENANCE}]->(s) SET e.quote = $quotes[i]",
                    id=r.id, sources=r.sources, quotes=r.quotes).consume()
         for r in rels:
             t = model.check_rel_type(r.type)
             tx.run(f"MATCH (a:Entity {{id: $start}}) MATCH (b:Entity {{id: $end}}) "
-                   f"MERGE (a)-[r:`{t}`]->(b) SET r = $props", start=r.start, end=r.end, props=r.props).consume()
+                   f"CREATE (a)-[r:`{t}`]->(b) SET r = $props", start=r.start, end=r.end, props=r.props).consume()
 
     with driver.session(database=database, notifications_min_severity="OFF") as s:
         s.execute_write(neo4j.unit_of_work(timeout=LOAD_TIMEOUT)(work))
@@ -441,14 +441,14 @@ def write_csvs(model, facts, directory: Path, prefix: str = "bench-") -> list[tu
         label = model.check_label(kind)
         cols = columns_of(rows)
         name = f"{prefix}nodes-{label}.csv"
-        write(name, [{"_key": r["id"], **r} for r in rows], {"_key": str, **cols})
+        write(name, rows, cols)
         jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
-                           f"MERGE (n:Entity {{id: row._key}}) SET n:`{label}` SET n = {_csv_map(cols)} }} {call}"))
+                           f"CREATE (n:Entity:`{label}`) SET n = {_csv_map(cols)} }} {call}"))
     prov = [{"id": r.id, "source": s, "quote": q} for r in nodes for s, q in zip(r.sources, r.quotes)]
     write(f"{prefix}provenance.csv", prov, {"id": str, "source": str, "quote": str})
     jobs.append((f"{prefix}provenance.csv",
                  f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ MATCH (n:Entity {{id: row.id}}) "
-                 f"MATCH (s:Source {{id: row.source}}) MERGE (n)-[e:{PROVENANCE}]->(s) "
+                 f"MATCH (s:Source {{id: row.source}}) CREATE (n)-[e:{PROVENANCE}]->(s) "
                  f"SET e.quote = coalesce(row.quote, '') }} {call}"))
     by_type: dict[str, list] = {}
     for r in rels:
@@ -461,7 +461,7 @@ def write_csvs(model, facts, directory: Path, prefix: str = "bench-") -> list[tu
               {"_start": str, "_end": str, **cols})
         jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
                            f"MATCH (a:Entity {{id: row._start}}) MATCH (b:Entity {{id: row._end}}) "
-                           f"MERGE (a)-[r:`{t}`]->(b) SET r = {_csv_map(cols)} }} {call}"))
+                           f"CREATE (a)-[r:`{t}`]->(b) SET r = {_csv_map(cols)} }} {call}"))
     return jobs
 
 
@@ -561,7 +561,7 @@ def bench_load(driver, model, facts, warm_facts, runs: int, *, database: str | N
         "transaction_heap_peak_mb": max(r["tx_heap_peak"] for r in [warm_full, *own]) / 2**20,
         "transaction_heap_limit_mb": limit,
         "baselines": {
-            "load_csv": baseline("load_csv", f"LOAD CSV ... CALL {{ same MERGE }} IN TRANSACTIONS OF {BATCH} ROWS",
+            "load_csv": baseline("load_csv", f"LOAD CSV ... CALL {{ same CREATE }} IN TRANSACTIONS OF {BATCH} ROWS",
                                  None if csv_jobs else "the server's import directory is unknown (give --import-dir)"),
             "per_row": baseline("per_row", "the loader's Cypher, one query per row, one transaction",
                                 None if per_row else f"only run up to {PER_ROW_MAX} entities"),

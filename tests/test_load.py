@@ -98,6 +98,29 @@ def test_constraints_and_fulltext_index_exist(driver, model):
     hits = driver.execute_query(
         "CALL db.index.fulltext.queryNodes('entity_names', 'Москино') YIELD node RETURN node.id AS id").records
     assert hits
+    assert idx.get("relation_sources") == "FULLTEXT"
+    cites = driver.execute_query(
+        "CALL db.index.fulltext.queryRelationships('relation_sources', '\"src-003\"') YIELD relationship AS r "
+        "RETURN count(r) AS c, all(x IN collect(r) WHERE 'src-003' IN x.sources) AS exact").records[0]
+    scan = driver.execute_query("MATCH ()-[r]->() WHERE 'src-003' IN r.sources RETURN count(r) AS c").records[0]["c"]
+    assert cites["c"] == scan > 0 and cites["exact"]
+
+
+def test_the_relation_sources_index_follows_the_schemas_relationship_types(driver, model):
+    """Created over an older schema's types, it is rebuilt over the current ones at the next load."""
+    from graph.load import ensure_schema
+
+    some = sorted(model.relation_types)[:2]
+    driver.execute_query("DROP INDEX relation_sources IF EXISTS")
+    driver.execute_query(f"CREATE FULLTEXT INDEX relation_sources FOR ()-[r:{'|'.join(some)}]-() ON EACH [r.sources]")
+    types = lambda: sorted(driver.execute_query(
+        "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes WHERE name = 'relation_sources' "
+        "RETURN labelsOrTypes AS t").records[0]["t"])
+    assert types() == some
+    ensure_schema(driver, model)
+    assert types() == sorted(model.relation_types)
+    ensure_schema(driver, model)  # unchanged: left as it is
+    assert types() == sorted(model.relation_types)
 
 
 def test_dry_run_writes_nothing_and_reports_the_edit(driver, seeds_copy, model):
@@ -116,6 +139,24 @@ def test_dry_run_writes_nothing_and_reports_the_edit(driver, seeds_copy, model):
     assert applied.diff.changed == {"Organization": 1}
     name_ru = driver.execute_query("MATCH (n {id: 'org-moskino'}) RETURN n.name_ru AS n").records[0]["n"]
     assert name_ru == "АНО «Москино» (изм.)"
+
+
+def test_a_load_adopts_a_node_and_a_relationship_made_by_hand(driver, model):
+    """New facts are written with CREATE; one whose id or relationship is already in the graph,
+    made by hand rather than by a load, is merged into instead: no duplicate, no constraint error."""
+    facts, _ = read_facts([SEEDS], model)
+    rel = facts.relations[0]
+    a, b = facts.entities[rel.from_id], facts.entities[rel.to_id]
+    driver.execute_query(f"CREATE (x:Entity:`{a.kind}` {{id: $a, note: 'by hand'}})"
+                         f"-[:`{rel.type}` {{note: 'by hand'}}]->(y:Entity:`{b.kind}` {{id: $b}})",
+                         a=a.id, b=b.id)
+    result = load_paths(driver, [SEEDS], SCHEMA)
+    assert result.diff.totals()["created"] == len(facts.entities) + len(facts.relations)
+    assert entity_count(driver) == len(facts.entities)
+    rows = driver.execute_query(f"MATCH (x:Entity {{id: $a}})-[r:`{rel.type}`]->(y:Entity {{id: $b}}) "
+                                "RETURN r._loaded AS loaded, r.note AS note", a=a.id, b=b.id).records
+    assert [(r["loaded"], r["note"]) for r in rows] == [(True, None)]  # adopted: the fact's properties only
+    assert load_paths(driver, [SEEDS], SCHEMA).diff.changes == 0
 
 
 def test_prune_removes_exactly_the_deleted_fact(driver, tmp_path, model):
