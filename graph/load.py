@@ -174,7 +174,7 @@ class Plan:
     rels_remove: list[tuple[str, str, str]]
     diff: Diff
     # new facts with nothing in the graph to merge into: written with CREATE, which
-    # skips MERGE's look-up (a first load took ~40% less server time at 10k entities)
+    # skips MERGE's look-up (the same 10k-entity writes took 43% less server time)
     nodes_fresh: set[str] = field(default_factory=set)
     rels_fresh: set[tuple[str, str, str]] = field(default_factory=set)
 
