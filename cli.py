@@ -17,9 +17,9 @@ import typer
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graph import __version__
-from graph.connection import Settings, open_driver
+from graph.store.connection import Settings, open_driver
 from graph.errors import CisfilmError, InvalidData
-from graph.server import HEAP, PAGECACHE, ManagedServer, default_cache, default_home
+from graph.store.server import HEAP, PAGECACHE, ManagedServer, default_cache, default_home
 
 ROOT = Path(__file__).resolve().parent
 
@@ -220,7 +220,7 @@ def load_cmd(
     from rich.table import Table
     from rich.text import Text
 
-    from graph.load import load_paths
+    from graph.store.load import load_paths
 
     opts: Options = ctx.obj
     console = Console(stderr=True)
@@ -264,7 +264,7 @@ def validate_cmd(
     schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
 ) -> None:
     """Check fact files without a database: every problem at once, as file:line:col field — reason."""
-    from graph.validate import validate_paths
+    from graph.facts import validate_paths
 
     with _errors():
         facts, problems = validate_paths(paths or [_shown(SEEDS_DIR)], schema, strict)
@@ -284,8 +284,8 @@ def schema_cmd(
     schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
 ) -> None:
     """Check the schema and list its kinds and relationships; or, with --json-schema, print the JSON Schema."""
-    from graph.jsonschema import render
-    from graph.schema import load_model
+    from graph.model.jsonschema import render
+    from graph.model.schema import load_model
 
     with _errors():
         model = load_model(schema)
@@ -420,7 +420,7 @@ def export_cmd(
     import io
 
     from graph.rdf import export, format_for
-    from graph.schema import load_model
+    from graph.model.schema import load_model
 
     opts: Options = ctx.obj
     with _errors():
@@ -441,7 +441,7 @@ def export_cmd(
                     stream.detach()
             typer.echo(result.summary(), err=True)
             if validate:
-                from graph.shacl import validate_export
+                from graph.rdf.shacl import validate_export
 
                 violations = validate_export(drv, model, base=base, database=opts.database)
                 for v in violations:
@@ -459,7 +459,7 @@ def stats_cmd(
     format: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Counts by kind and relationship type, facts per source, facts with a single source."""
-    from graph.stats import graph_stats
+    from graph.store.stats import graph_stats
 
     opts: Options = ctx.obj
     with _errors(), driver(opts) as drv:
@@ -508,7 +508,7 @@ def browser_cmd(
     import threading
 
     from graph import browser as gb
-    from graph.schema import load_model
+    from graph.model.schema import load_model
     from graph.templates import load_templates
 
     opts: Options = ctx.obj

@@ -5,6 +5,7 @@ project raises bare exceptions for expected failures (bad input, server down).
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -56,3 +57,26 @@ class QueryError(CisfilmError):
 
 class ExportError(CisfilmError):
     """The RDF export failed (IRI collision, unknown format, invalid shapes)."""
+
+
+class LoadError(CisfilmError):
+    """The load did not complete; the graph is as it was before it."""
+
+
+def first_line(e: BaseException | str) -> str:
+    """The first line of an error or message: what a one-line report shows."""
+    text = (e if isinstance(e, str) else str(e)).strip()
+    if not text:
+        text = "error" if isinstance(e, str) else type(e).__name__
+    return text.splitlines()[0]
+
+
+def suggest(word: object, choices) -> str:
+    """' (did you mean X?)' for the closest choice, or ''."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[word.lower()]] if word.lower() in lowered else []
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from graph.connection import Settings, open_driver
-from graph.server import ManagedServer, default_cache
+from graph.store.connection import Settings, open_driver
+from graph.store.server import ManagedServer, default_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"

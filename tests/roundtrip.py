@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from graph.names import display_name
+from graph.model.names import display_name
 
 
 def quote(s: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from graph import strictyaml
 from graph.facts import collect
-from graph.schema import load_model
+from graph.model.schema import load_model
 
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "bad").glob("*.yaml"))

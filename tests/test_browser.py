@@ -21,10 +21,10 @@ from types import SimpleNamespace
 import pytest
 
 from graph import browser as gb
-from graph.load import load_paths
-from graph.names import fold
-from graph.schema import SOURCE_KIND, load_model
-from graph.stats import PROVENANCE
+from graph.store.load import load_paths
+from graph.model.names import fold
+from graph.model.schema import SOURCE_KIND, load_model
+from graph.store.layout import PROVENANCE
 from graph.templates import load_template, load_templates
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,13 +22,14 @@ import pytest
 
 from boltproxy import BoltProxy
 from conftest import free_port
-from graph import synthetic
-from graph.connection import Settings, open_driver
+from graph.bench import synthetic
+from graph.store.connection import Settings, open_driver
 from graph.errors import ConnectionFailed, ServerError
 from graph.facts import read_facts
-from graph.load import LoadError, load_facts, load_paths
-from graph.schema import load_model
-from graph.server import ManagedServer
+from graph.errors import LoadError
+from graph.store.load import load_facts, load_paths
+from graph.model.schema import load_model
+from graph.store.server import ManagedServer
 from graph.templates import load_templates
 from test_load import snapshot
 

@@ -14,9 +14,9 @@ import pytest
 
 from graph import strictyaml
 from graph.facts import collect, read_facts
-from graph.load import load_paths
+from graph.store.load import load_paths
 from graph.rdf import FORMATS, export_string
-from graph.schema import load_model
+from graph.model.schema import load_model
 from graph.templates import format_table, load_template, run_template
 from roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, read_graph, recover)
 

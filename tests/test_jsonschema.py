@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from graph import strictyaml as sy
-from graph.jsonschema import build, render
-from graph.schema import load_model
+from graph.model.jsonschema import build, render
+from graph.model.schema import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).parent

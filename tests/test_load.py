@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from graph.errors import InvalidData
-from graph.load import LoadError, load_facts, load_paths
-from graph.schema import load_model
+from graph.errors import LoadError
+from graph.store.load import load_facts, load_paths
+from graph.model.schema import load_model
 from graph.facts import read_facts
-from graph import synthetic
+from graph.bench import synthetic
 
 from conftest import free_port
 
@@ -108,7 +109,7 @@ def test_constraints_and_fulltext_index_exist(driver, model):
 
 def test_the_relation_sources_index_follows_the_schemas_relationship_types(driver, model):
     """Created over an older schema's types, it is rebuilt over the current ones at the next load."""
-    from graph.load import ensure_schema
+    from graph.store.constraints import ensure_schema
 
     some = sorted(model.relation_types)[:2]
     driver.execute_query("DROP INDEX relation_sources IF EXISTS")
@@ -236,8 +237,8 @@ def test_a_load_too_big_for_transaction_memory_fails_at_once_and_writes_nothing(
     transaction functions retry: the same 1M-entity load then failed a second time minutes
     later. The loader gives up at the first such failure, with advice. A server of its own
     with a 256m heap (transaction memory: 70% of it) and ~20 KB of state per entity."""
-    from graph.connection import Settings, open_driver
-    from graph.server import ManagedServer, default_cache
+    from graph.store.connection import Settings, open_driver
+    from graph.store.server import ManagedServer, default_cache
 
     small = ManagedServer(tmp_path / "home", default_cache(os.environ), heap="256m", pagecache="64m")
     small.start(bolt_port=free_port(), http_port=free_port(), log=lambda m: None)
@@ -263,7 +264,7 @@ def test_a_load_too_big_for_transaction_memory_fails_at_once_and_writes_nothing(
 
 
 def test_server_killed_mid_load_leaves_the_graph_unchanged(driver, server, settings, tmp_path, model):
-    from graph.connection import open_driver
+    from graph.store.connection import open_driver
 
     load_paths(driver, [SEEDS], SCHEMA)
     before = snapshot(driver)
@@ -297,7 +298,7 @@ def test_server_killed_mid_load_leaves_the_graph_unchanged(driver, server, setti
 
 
 def test_two_loads_at_once_make_no_duplicates(driver, settings, tmp_path):
-    from graph.connection import open_driver
+    from graph.store.connection import open_driver
 
     paths = synthetic.write(tmp_path / "mid", 1500)
     facts, _ = read_facts(paths, load_model(SCHEMA))

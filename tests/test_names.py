@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.names import display_name, fold
+from graph.model.names import display_name, fold
 
 
 @pytest.mark.parametrize("a, b", [

@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import wipe
 from graph.errors import InvalidData
-from graph.export.common import clean
+from graph.rdf.writers.common import clean
 from graph.facts import collect
-from graph.load import load_paths
+from graph.store.load import load_paths
 from graph.rdf import FORMATS, export_string
-from graph.schema import load_model
+from graph.model.schema import load_model
 from roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, quote, read_graph,
                        recover)
 

@@ -18,13 +18,13 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from conftest import wipe
 from graph.errors import ExportError
-from graph.export import WRITERS
-from graph.export.common import REPLACEMENT, Lit, clean
-from graph.load import load_paths
-from graph.rdf import (DEFAULT_BASE, FORMATS, Mapping, check_base, encode_id, export, export_string, format_for,
-                       url_term)
-from graph.schema import load_model
-from graph.shacl import shapes_graph, validate_export, validate_graph
+from graph.rdf.writers import WRITERS
+from graph.rdf.writers.common import REPLACEMENT, Lit, clean
+from graph.store.load import load_paths
+from graph.rdf import DEFAULT_BASE, FORMATS, Mapping, check_base, encode_id, export, export_string, format_for
+from graph.rdf.iris import url_term
+from graph.model.schema import load_model
+from graph.rdf.shacl import shapes_graph, validate_export, validate_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
@@ -534,7 +534,7 @@ def test_streams_one_block_per_entity(seeded, model):
 def test_line_formats_stream_in_small_memory(driver, model, tmp_path):
     """N-Triples / N-Quads of a synthetic graph: peak Python memory stays a small
     fraction of the output (nothing accumulates the graph)."""
-    from graph import synthetic
+    from graph.bench import synthetic
 
     load_paths(driver, synthetic.write(tmp_path / "synthetic", 2000), SCHEMA)
 

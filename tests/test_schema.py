@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import SchemaError
-from graph.schema import FIELD_TYPES, load_model
+from graph.model.schema import FIELD_TYPES, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "schema"

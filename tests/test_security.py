@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 import typer.main
 
-import graph.server as gs
+import graph.store.server as gs
 from cli import app
 from conftest import free_port
-from graph.connection import Settings, open_driver, redact
+from graph.store.connection import Settings, open_driver, redact
 from graph.errors import ConnectionFailed, ServerError
 from graph.rdf import FORMATS
 from graph.templates import load_templates

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from graph.connection import Settings, open_driver
+from graph.store.connection import Settings, open_driver
 from graph.errors import ConnectionFailed, ServerError
-from graph.server import ManagedServer
+from graph.store.server import ManagedServer
 
 from conftest import free_port
 

@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 
 from graph.facts import read_facts
-from graph.load import load_paths
-from graph.schema import load_model
-from graph.stats import graph_stats
+from graph.store.load import load_paths
+from graph.model.schema import load_model
+from graph.store.stats import graph_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA, SEEDS = ROOT / "schema", ROOT / "seeds"

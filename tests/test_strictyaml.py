@@ -74,7 +74,7 @@ def test_python_object_apply_never_runs(tmp_path, parse) -> None:
 
 def test_python_tag_in_a_fact_file_never_runs(tmp_path) -> None:
     from graph.facts import read_facts
-    from graph.schema import load_model
+    from graph.model.schema import load_model
     marker = tmp_path / "pwned"
     facts = tmp_path / "f.yaml"
     facts.write_text(f'entities:\n  - !!python/object/apply:os.system ["touch {marker}"]\n')

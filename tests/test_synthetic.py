@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from graph import synthetic
+from graph.bench import synthetic
 from graph.facts import collect
-from graph.schema import load_model
+from graph.model.schema import load_model
 from graph.strictyaml import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent

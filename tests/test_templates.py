@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import QueryError
-from graph.names import fold
+from graph.model.names import fold
 from graph.templates import (Result, format_csv, format_json, format_table, load_template, load_templates,
                              parse_assignments, run_template, to_plain)
 
@@ -440,7 +440,7 @@ def seeded(server, session_driver):
 
     Templates only read, so consecutive tests on the seeds share one load."""
     from conftest import wipe
-    from graph.load import load_paths
+    from graph.store.load import load_paths
 
     if server.pid() is None:
         server.start()

@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 
 import neo4j
 
-# Provenance edges are derived from `sources` lists; they are not facts of their own.
-PROVENANCE = "SOURCED_FROM"
+from graph.store.layout import PROVENANCE
 
 
 @dataclass

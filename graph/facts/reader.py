@@ -3,7 +3,7 @@
 A fact file (docs/DESIGN.md, "Fact files") is a map with `entities:` and
 `relations:` lists. Files are read strictly (`graph.strictyaml`), values are
 read by their schema field type, and the set-wide rules run at the end
-(`graph.validate`), so one call reports every problem in every file.
+(`graph.facts.rules`), so one call reports every problem in every file.
 """
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from graph import strictyaml as sy
-from graph.errors import InvalidData, Problem
-from graph.schema import SOURCE_KIND, STRUCTURAL, Model, suggest
-from graph.validate import MISSING, Checker, check_set
+from graph.errors import InvalidData, Problem, suggest
+from graph.facts.checker import MISSING, Checker
+from graph.facts.rules import check_set
+from graph.model.schema import SOURCE_KIND, STRUCTURAL, Model, load_model
 
 Pos = sy.Mark
 SUFFIXES = (".yaml", ".yml")
@@ -119,6 +120,13 @@ def read_facts(paths: Iterable[str | Path], model: Model, *, strict: bool = Fals
     return facts, sorted(problems)
 
 
+def validate_paths(paths, schema_dir: str | Path, strict: bool = False) -> tuple[FactSet, list[Problem]]:
+    """What `cisfilm validate` runs: the facts read and every problem (errors and
+    warnings, sorted). Raises `SchemaError` if the schema itself is broken."""
+    facts, problems = collect(paths, load_model(schema_dir), strict=strict)
+    return facts, sorted(problems)
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -158,7 +166,7 @@ def _quoted_sources(c: Checker, node: sy.Mapping, path: str, positions, required
     quotes = [q for _, q in pairs]
     if "quote" in node:
         qnode = node.get("quote")
-        quote = c.text(qnode, f"{path}.quote", "text", one_line=False)  # type: ignore[arg-type]
+        quote = c.text(qnode, f"{path}.quote", one_line=False)  # type: ignore[arg-type]
         positions["quote"] = qnode.mark  # type: ignore[union-attr]
         if quote is not MISSING:
             if len(sources) == 1 and not quotes[0]:

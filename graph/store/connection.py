@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import neo4j
 from neo4j import exceptions as nx
 
-from .errors import ConnectionFailed
+from graph.errors import ConnectionFailed
 
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 

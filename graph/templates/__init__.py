@@ -23,9 +23,9 @@ from typing import Any, Iterable, Mapping
 import neo4j
 from neo4j import exceptions as nx
 
-from . import strictyaml as sy
-from .errors import ConnectionFailed, InvalidData, QueryError
-from .names import fold
+from graph import strictyaml as sy
+from graph.errors import ConnectionFailed, InvalidData, QueryError
+from graph.model.names import fold
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "entity")
 RESERVED = {"as_of": "passed by --as-of"}  # parameters every template may use without declaring

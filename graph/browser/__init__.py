@@ -41,11 +41,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 import neo4j
 
-from .errors import CisfilmError, QueryError
-from .names import fold
-from .schema import SOURCE_KIND, Model
-from .stats import PROVENANCE
-from .templates import RESERVED, Param, Template, resolve_entity
+from graph.errors import CisfilmError, QueryError
+from graph.model.names import fold
+from graph.model.schema import SOURCE_KIND, Model
+from graph.store.layout import PROVENANCE
+from graph.templates import RESERVED, Param, Template, resolve_entity
 
 ENTITY_LABEL = "Entity"  # every node's shared label (docs/DESIGN.md)
 GUIDE_FILE = "cisfilm.html"

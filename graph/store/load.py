@@ -25,17 +25,18 @@ from typing import Callable, Iterable
 import neo4j
 from neo4j import exceptions as nx
 
-from .errors import CisfilmError
-from .names import display_name, fold
-from .schema import Model
-from .stats import PROVENANCE
+from graph.errors import LoadError, first_line
+from graph.model.names import fold
+from graph.model.types import TYPES
+from graph.model.schema import Model
+from graph.store.constraints import ensure_schema
+from graph.store.layout import HASH, LOADED, META, META_ID, NAME_KEYS, PROVENANCE
 
 BATCH = 2000
 # A load is one transaction, and a large one outlasts the 60 s the managed server allows
 # a query by default (100k entities take minutes on 2 busy cores); Neo4j ≥ 5.3 lets a
 # client-given timeout override the server's default, upwards too.
 LOAD_TIMEOUT = 3600.0
-META_ID = "load"
 # How long a load keeps retrying a transient failure (a deadlock, a connection that
 # dropped before COMMIT); the driver's own default for transaction functions.
 RETRY_SECONDS = 30.0
@@ -43,10 +44,6 @@ RETRY_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-class LoadError(CisfilmError):
-    """The load did not complete; the graph is as it was before it."""
 
 
 @dataclass
@@ -118,19 +115,14 @@ def _digest(obj) -> str:
 
 
 def flatten(model: Model, kind: str, fields: dict, *, relation: str | None = None) -> dict:
-    """Field values → Neo4j properties (multilingual `f` → `f` + `f_<lang>`)."""
+    """Field values → Neo4j properties, as each field's type says (`graph.model.types`)."""
     props: dict = {}
     spec = model.relations[relation].properties if relation else model.kinds[kind].fields
     for name, value in fields.items():
         if value is None:
             continue
         f = spec.get(name)
-        if f is not None and f.type == "multilingual":
-            props[name] = display_name(value)
-            for lang, text in value.items():
-                props[f"{name}_{lang}"] = text
-        else:
-            props[name] = value
+        props.update(TYPES[f.type].neo4j(name, value) if f is not None else {name: value})
     return props
 
 
@@ -398,7 +390,7 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
         raise LoadError("the connection dropped while the load was committing, so its outcome is unknown; "
                         "rerunning the same load is safe (it is idempotent and converges)") from e
     except (nx.ServiceUnavailable, nx.SessionExpired) as e:
-        raise LoadError(f"Neo4j became unreachable during the load ({_first(e)}); the transaction was not "
+        raise LoadError(f"Neo4j became unreachable during the load ({first_line(e)}); the transaction was not "
                         "committed, so the graph is as it was. Rerun the load once the server is back.") from e
     except nx.Neo4jError as e:
         if _out_of_memory(e):
@@ -413,7 +405,7 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
             # database at all (tried, SECURITY.md "Disk full during a load")
             hint = (" Neo4j reported a database failure: check free disk space and its logs; if the database"
                     " does not come back after a restart, rebuild it from the fact files (SECURITY.md).")
-        raise LoadError(f"Neo4j refused the load ({e.code}: {_first(e)}); nothing was written.{hint}") from e
+        raise LoadError(f"Neo4j refused the load ({e.code}: {first_line(e)}); nothing was written.{hint}") from e
     return LoadResult(p.diff, dry_run, len(nodes), len(rels))
 
 
@@ -448,62 +440,17 @@ def _retrying(attempt):
             deadline = deadline or time.monotonic() + RETRY_SECONDS
             if not e.is_retryable() or _out_of_memory(e) or time.monotonic() + delay > deadline:
                 raise
-            log.warning("the load's transaction failed and is retried in %.1f s (%s)", delay, _first(e))
+            log.warning("the load's transaction failed and is retried in %.1f s (%s)", delay, first_line(e))
             time.sleep(delay * random.uniform(0.8, 1.2))
             delay *= 2
 
-
-def _first(e: BaseException) -> str:
-    return (str(e).strip() or type(e).__name__).splitlines()[0]
-
-
-def constraint_statements(model: Model) -> list[str]:
-    """Constraints and indexes derived from the schema; every statement is idempotent."""
-    stmts = ["CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
-             "CREATE CONSTRAINT cisfilm_meta_id IF NOT EXISTS FOR (n:CisfilmMeta) REQUIRE n.id IS UNIQUE",
-             "CREATE INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
-             "CREATE INDEX entity_kind IF NOT EXISTS FOR (n:Entity) ON (n.kind)"]
-    for kind in sorted(model.kinds):
-        label = model.check_label(kind)
-        stmts.append(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.id IS UNIQUE")
-        stmts.append(f"CREATE INDEX {label.lower()}_name IF NOT EXISTS FOR (n:`{label}`) ON (n.name)")
-    name_props = ["name"] + [f"name_{lang}" for lang in model.languages] + ["aliases"]
-    props = ", ".join(f"n.`{p}`" for p in name_props)
-    stmts.append(f"CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Entity) ON EACH [{props}]")
-    stmts.append(relation_sources_index(model))
-    return stmts
-
-
-RELATION_SOURCES = "relation_sources"
-
-
-def relation_sources_index(model: Model) -> str:
-    """Which relationships cite a source: Neo4j's range indexes do not index list elements,
-    but a full-text index with the `keyword` analyzer makes each element of `sources` one
-    exact term (the `source` template; a scan of every relationship without it)."""
-    types = "|".join(f"`{model.check_rel_type(t)}`" for t in sorted(model.relation_types))
-    return (f"CREATE FULLTEXT INDEX {RELATION_SOURCES} IF NOT EXISTS FOR ()-[r:{types}]-() ON EACH [r.sources] "
-            "OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}}")
-
-
-def ensure_schema(driver: neo4j.Driver, model: Model, *, database: str | None = None) -> None:
-    """Create the constraints and indexes (idempotent) and wait until they are online."""
-    with driver.session(database=database) as session:
-        # an index over the relationship types of an older schema is rebuilt over the current ones
-        old = session.run("SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes WHERE name = $name "
-                          "RETURN labelsOrTypes AS types", name=RELATION_SOURCES).single()
-        if old is not None and sorted(old["types"]) != sorted(model.relation_types):
-            session.run(f"DROP INDEX {RELATION_SOURCES}").consume()
-        for stmt in constraint_statements(model):
-            session.run(stmt).consume()
-        session.run("CALL db.awaitIndexes(60)").consume()
 
 
 def load_paths(driver: neo4j.Driver, paths, schema_dir, *, database: str | None = None, dry_run: bool = False,
                prune: bool = False, strict: bool = False, progress: Progress | None = None) -> LoadResult:
     """Validate fact files (raising `InvalidData` before touching the database), then load them."""
-    from .facts import read_facts
-    from .schema import load_model
+    from graph.facts import read_facts
+    from graph.model.schema import load_model
 
     model = load_model(schema_dir)
     facts, _warnings = read_facts(paths, model, strict=strict)

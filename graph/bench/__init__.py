@@ -57,14 +57,16 @@ from typing import Any, Callable, Iterable
 import neo4j
 import yaml
 
-from . import synthetic
-from .connection import Settings, open_driver
-from .errors import CisfilmError
-from .facts import read_facts
-from .load import BATCH, LOAD_TIMEOUT, LoadError, _lock, entity_rows, ensure_schema, load_facts, relation_rows
-from .schema import SOURCE_KIND, load_model
-from .server import NEO4J_VERSION, ManagedServer
-from .stats import PROVENANCE
+from graph.bench import synthetic
+from graph.store.connection import Settings, open_driver
+from graph.errors import CisfilmError
+from graph.facts import read_facts
+from graph.errors import LoadError
+from graph.store.constraints import ensure_schema
+from graph.store.load import BATCH, LOAD_TIMEOUT, _lock, entity_rows, load_facts, relation_rows
+from graph.model.schema import SOURCE_KIND, load_model
+from graph.store.server import NEO4J_VERSION, ManagedServer
+from graph.store.layout import PROVENANCE
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -689,7 +691,7 @@ def _export_memory(driver, model, fmt: str, database: str | None) -> dict:
     (tracemalloc, in a second export)."""
     import tracemalloc
 
-    from .rdf import export
+    from graph.rdf import export
 
     export(driver, model, _Sink(), format=fmt, database=database)  # warm-up (and imports)
     before = _status("VmRSS")
@@ -753,7 +755,7 @@ def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, 
     """Latency of every stored template through `run_template`, each call alternating
     with a bare `RETURN 1` round trip, so every template has a baseline measured
     under the same conditions (the machine's load drifts)."""
-    from .templates import load_template, load_templates, run_template
+    from graph.templates import load_template, load_templates, run_template
 
     templates = load_templates(queries_dir)
     ids = _sample_ids(driver, database)
@@ -824,7 +826,7 @@ def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None
     peak memory in a child process."""
     import rdflib
 
-    from .rdf import FORMATS, export
+    from graph.rdf import FORMATS, export
 
     out: dict[str, Any] = {"formats": {}, "rdflib_cap": RDFLIB_CAP}
     samples = {}

@@ -25,7 +25,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import ServerError
+from graph.errors import ServerError
 
 NEO4J_VERSION = "5.26.30"
 BROWSER_VERSION = "5.24.0"

@@ -11,44 +11,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graph.schema import SOURCE_KIND, STRUCTURAL, FieldSpec, Model
+from graph.model.schema import ID_RE, SOURCE_KIND, STRUCTURAL, FieldSpec, Model
+from graph.model.types import TYPES
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
-DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+ID_PATTERN = f"^{ID_RE.pattern}$"
 
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/$defs/{name}"}
 
 
-def _field(model: Model, spec: FieldSpec, type_: str | None = None) -> dict:
-    type_ = type_ or spec.type
-    if type_ == "string":
-        out: dict = _ref("line")
-    elif type_ == "text":
-        out = _ref("text")
-    elif type_ == "multilingual":
-        out = _ref("multilingual")
-    elif type_ == "enum":
-        out = {"enum": list(spec.values)}
-    elif type_ == "date":
-        out = _ref("date")
-    elif type_ == "int":
-        out = {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}
-    elif type_ == "float":
-        out = {"type": "number"}
-    elif type_ == "bool":
-        out = {"type": "boolean"}
-    elif type_ == "url":
-        out = _ref("url")
-    elif type_ == "list":
-        out = {"type": "array", "items": _field(model, spec, spec.items), "minItems": 1, "uniqueItems": True}
-    else:
-        raise AssertionError(type_)
-    if spec.description and type_ == spec.type:
-        out = {**out, "description": spec.description}
-    return out
+def _field(spec: FieldSpec) -> dict:
+    out = TYPES[spec.type].json_schema(spec)
+    return {**out, "description": spec.description} if spec.description else out
 
 
 def _common(model: Model, name: str, fallback: str) -> str:
@@ -61,21 +37,7 @@ def build(model: Model) -> dict:
     defs: dict[str, dict] = {
         "id": {"type": "string", "pattern": ID_PATTERN,
                "description": "An entity id: lower-case letters, digits and hyphens."},
-        "line": {"type": "string", "pattern": r"^\S(.*\S)?$"},
-        "text": {"type": "string", "pattern": r"\S"},
-        "url": {"type": "string", "format": "uri", "pattern": r"^https?://\S+$"},
-        "date": {
-            "description": "A partial date: YYYY, YYYY-MM or YYYY-MM-DD.",
-            "anyOf": [{"type": "string", "pattern": DATE_PATTERN},
-                      {"type": "integer", "minimum": 1, "maximum": 9999}],
-        },
-        "multilingual": {
-            "type": "object",
-            "description": "Text by language code.",
-            "properties": {lang: _ref("line") for lang in model.languages},
-            "additionalProperties": False,
-            "minProperties": 1,
-        },
+        **{t.json_def: t.json_definition(model.languages) for t in TYPES.values() if t.json_def},
         "sources": {
             "type": "array",
             "description": _common(model, "sources", "The Source entities this fact comes from."),
@@ -101,7 +63,7 @@ def build(model: Model) -> dict:
             if fname == "sources":
                 props[fname] = _ref("sources")
             else:
-                props[fname] = _field(model, spec)
+                props[fname] = _field(spec)
         required = ["id", "kind"] + [f for f, s in kind.fields.items() if s.required and f not in STRUCTURAL]
         if name != SOURCE_KIND:
             required.append("sources")
@@ -121,7 +83,7 @@ def build(model: Model) -> dict:
             "to": {**_ref("id"), "description": f"Id of the end: {', '.join(sorted(rel.to_kinds))}."},
         }
         for pname, spec in rel.properties.items():
-            props[pname] = _ref("sources") if pname == "sources" else _field(model, spec)
+            props[pname] = _ref("sources") if pname == "sources" else _field(spec)
         required = ["from", "type", "to", "sources"]
         required += [p for p, s in rel.properties.items() if s.required and p not in required and p not in STRUCTURAL]
         defs[f"relation.{rtype}"] = {

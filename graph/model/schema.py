@@ -9,7 +9,6 @@ Cypher text is built from.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +16,11 @@ from types import MappingProxyType
 from typing import Mapping as MappingT
 
 from graph import strictyaml as sy
-from graph.errors import InvalidData, Problem, SchemaError
+from graph.errors import InvalidData, Problem, SchemaError, suggest
+from graph.model.types import FIELD_TYPES, ITEM_TYPES
 
-FIELD_TYPES = ("string", "text", "multilingual", "enum", "date", "int", "float", "bool", "url", "list")
 LANGUAGES = ("ru", "en", "be", "kk", "ky", "tg", "uz", "hy", "az", "ka")
+ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")  # entity ids: fact files, Cypher parameters, IRIs
 LABEL_RE = re.compile(r"[A-Z][A-Za-z0-9]*")
 REL_TYPE_RE = re.compile(r"[A-Z][A-Z0-9_]*")
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -121,15 +121,6 @@ class Model:
         return self.prefixes[m.group(1)] + (m.group(2) or "")
 
 
-def suggest(word: object, choices) -> str:
-    """' (did you mean X?)' for the closest choice, or ''."""
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[word.lower()]] if word.lower() in lowered else []
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # ---------------------------------------------------------------------------
@@ -226,9 +217,11 @@ class _Reader:
             if not items:
                 self.err(node.mark, path, "a list field needs `items: <type>`")
                 return None
-            if items not in FIELD_TYPES or items == "list":
+            if items not in ITEM_TYPES:
+                why = (f"a list cannot hold {items} values" if items in FIELD_TYPES
+                       else f"unknown item type {items!r}{suggest(items, ITEM_TYPES)}")
                 self.err(node.get("items").mark, f"{path}.items",  # type: ignore[union-attr]
-                         f"unknown item type {items!r}{suggest(items, FIELD_TYPES)}")
+                         f"{why}; items are one of: {', '.join(ITEM_TYPES)}")
                 return None
         elif "items" in node:
             self.err(node.key_mark("items"), f"{path}.items", "`items` is only for list fields")

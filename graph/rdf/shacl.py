@@ -19,10 +19,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, XSD
 
-from .errors import ExportError
-from .export import Namespaces
-from .rdf import DEFAULT_BASE, Mapping, check_base, export
-from .schema import SOURCE_KIND, Model
+from graph.errors import ExportError
+from graph.rdf.writers import Namespaces
+from graph.rdf.export import export
+from graph.rdf.iris import DEFAULT_BASE, check_base
+from graph.rdf.mapping import Mapping
+from graph.model.schema import SOURCE_KIND, Model
+from graph.model.types import TYPES
 
 
 def _shape_iri(model: Model, name: str) -> URIRef:
@@ -83,27 +86,11 @@ class _Shapes:
         return head
 
     def field(self, shape: URIRef, f, spec) -> None:
-        t = spec.items if spec.type == "list" else spec.type
-        c: dict = {"name": f.name, "min": 1 if spec.required else 0,
-                   "max": 0 if spec.type in ("list", "multilingual") else 1}
-        if t == "multilingual":
-            c.update(datatype=str(RDF.langString), unique_lang=True, languages=sorted(self.model.languages))
-        elif t == "string":
-            c.update(datatype=str(XSD.string), pattern="^[^\\n\\r]*$")
-        elif t == "text":
-            c.update(datatype=str(XSD.string))
-        elif t == "enum":
-            c.update(datatype=str(XSD.string), in_=list(spec.values))
-        elif t == "date":
-            c.update(or_datatypes=[str(XSD.gYear), str(XSD.gYearMonth), str(XSD.date)])
-        elif t == "int":
-            c.update(datatype=str(XSD.integer))
-        elif t == "float":
-            c.update(datatype=str(XSD.double))
-        elif t == "bool":
-            c.update(datatype=str(XSD.boolean))
-        elif t == "url":
-            c.update(node_kind=self.model.expand("sh:IRI"))
+        t = TYPES[spec.type]
+        c: dict = {"name": f.name, "min": 1 if spec.required else 0, "max": 0 if t.many else 1,
+                   **t.shacl(spec, self.model.languages)}
+        if c.get("node_kind"):
+            c["node_kind"] = str(self.sh(c["node_kind"]))
         self.prop(shape, f.predicate, **c)
 
     def build(self) -> Graph:

@@ -1,0 +1,10 @@
+"""Facts: fact files read strictly into a `FactSet`; reading is validating.
+
+`read_facts` raises `InvalidData` with every problem of every file at once;
+`collect` returns the facts and the problems; `validate_paths` is `cisfilm validate`.
+Layers inside: `checker` (one value, by field type), `reader` (files and
+documents), `rules` (what needs the whole set).
+"""
+from graph.facts.reader import Entity, FactSet, Relation, collect, fact_files, read_facts, validate_paths
+
+__all__ = ["Entity", "FactSet", "Relation", "collect", "fact_files", "read_facts", "validate_paths"]

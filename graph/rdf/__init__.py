@@ -1,0 +1,14 @@
+"""RDF: the live graph exported for linked-data consumers.
+
+- `iris`: the base IRI and every IRI minted from ids
+- `mapping`: the schema → RDF mapping (classes, predicates, statements, memberships)
+- `export`: reading Neo4j in one transaction and streaming blocks to a writer
+- `writers`: one small writer per format (Turtle/TriG, N-Triples/N-Quads, JSON-LD, RDF/XML)
+- `shacl`: shapes from the schema, validation with pyshacl
+"""
+from graph.rdf.export import EXTENSIONS, FORMATS, ExportResult, export, export_string, format_for
+from graph.rdf.iris import DEFAULT_BASE, check_base, encode_id
+from graph.rdf.mapping import Mapping
+
+__all__ = ["DEFAULT_BASE", "EXTENSIONS", "FORMATS", "ExportResult", "Mapping", "check_base", "encode_id", "export",
+           "export_string", "format_for"]

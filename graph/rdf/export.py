@@ -1,0 +1,205 @@
+"""RDF export of the live Neo4j graph, for linked-data consumers.
+
+The mapping is `graph.rdf.mapping`, the IRIs `graph.rdf.iris`. The export reads one entity at a time, with its outgoing relationships,
+in id order, inside one read transaction, and writes each entity's block as it
+comes: every format streams, and the same graph gives the same bytes.
+"""
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, TextIO
+
+import neo4j
+
+from graph.errors import ExportError, SchemaError, first_line
+from graph.model.schema import ID_RE, Model
+from graph.rdf.iris import DEFAULT_BASE, encode_id
+from graph.rdf.mapping import Mapping
+from graph.rdf.writers import WRITERS, Writer
+from graph.rdf.writers.common import Block
+from graph.store.layout import PROVENANCE
+
+FORMATS = tuple(WRITERS)
+EXTENSIONS = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml",
+              ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nq"}
+
+
+def format_for(path: str | Path | None, format: str | None = None) -> str:
+    """The export format: `format` if given, else from the file extension, else Turtle."""
+    if format:
+        if format not in WRITERS:
+            raise ExportError(f"unknown RDF format {format!r}: use one of {', '.join(FORMATS)}")
+        return format
+    if path is not None:
+        return EXTENSIONS.get(Path(path).suffix.lower(), "ttl")
+    return "ttl"
+
+
+# -- reading Neo4j ----------------------------------------------------------------
+
+_UNSAFE = """
+MATCH (n:Entity) WHERE NOT coalesce(n.id =~ $safe, false)
+RETURN n.id AS id, n.kind AS kind, labels(n) AS labels
+"""
+_BAD_KIND = """
+MATCH (n:Entity) WHERE NOT coalesce(n.kind IN $kinds, false)
+RETURN n.id AS id, n.kind AS kind, [l IN labels(n) WHERE l IN $kinds] AS labels
+"""
+_DUPLICATE_IDS = """
+MATCH (n:Entity) WHERE n.id IS NOT NULL
+WITH n.id AS id, count(*) AS c WHERE c > 1
+RETURN id, c ORDER BY id LIMIT 10
+"""
+_ENTITIES = """
+MATCH (n:Entity) WHERE n.id IS NOT NULL
+WITH n ORDER BY n.id
+CALL (n) {
+  OPTIONAL MATCH (n)-[r]->(b) WHERE type(r) IN $types AND b:Entity
+  WITH r, b ORDER BY type(r), b.id
+  RETURN collect(CASE WHEN r IS NOT NULL THEN [type(r), b.id, properties(r),
+    CASE WHEN type(r) IN $holds
+      THEN [properties(b), [(b)-[x]->(o:Entity) WHERE type(x) IN $post_in | o.id]] END] END) AS rels
+}
+RETURN n.id AS id, n.kind AS kind, properties(n) AS props, rels
+ORDER BY id
+"""
+
+
+def _preflight(tx, mapping: Mapping) -> dict:
+    """Check ids and kinds before anything is written; returns id → kind for nodes
+    whose `kind` property is missing but whose label names a kind."""
+    kinds = sorted(mapping.kinds)
+    rows = list(tx.run(_UNSAFE, safe=ID_RE.pattern))
+    if any(r["id"] is None or r["id"] == "" for r in rows):
+        n = sum(1 for r in rows if r["id"] is None or r["id"] == "")
+        raise ExportError(f"{n} :Entity node(s) have no id, so no IRI can be minted for them")
+    dup = list(tx.run(_DUPLICATE_IDS))
+    if dup:
+        raise ExportError("ids on more than one :Entity node: " + ", ".join(f"{r['id']!r} ({r['c']}×)" for r in dup))
+    minted: dict[str, list] = {}
+    for r in rows:
+        minted.setdefault(encode_id(r["id"]), []).append(r["id"])
+    looks_safe = [e for e in minted if ID_RE.fullmatch(e)]
+    if looks_safe:
+        for r in tx.run("MATCH (n:Entity) WHERE n.id IN $ids RETURN n.id AS id", ids=looks_safe):
+            if r["id"] not in minted[r["id"]]:
+                minted[r["id"]].append(r["id"])
+    clashes = sorted((e, ids) for e, ids in minted.items() if len(ids) > 1)
+    if clashes:
+        lines = [" and ".join(ascii(i) for i in sorted(ids, key=str)) + f" both mint <{mapping.mint.id_base}{e}>"
+                 for e, ids in clashes[:10]]
+        raise ExportError("IRI collision: " + "; ".join(lines) + " (IRIs are minted from NFC-normalised, "
+                          "percent-encoded ids; rename one of each pair)")
+    fixed = {}
+    bad = []
+    for r in tx.run(_BAD_KIND, kinds=kinds):
+        if r["id"] is None:
+            continue
+        if len(r["labels"]) == 1:
+            fixed[r["id"]] = r["labels"][0]
+        else:
+            bad.append(f"{r['id']!r} (kind {r['kind']!r}, labels {r['labels']})")
+    if bad:
+        raise ExportError(f"{len(bad)} :Entity node(s) have no kind of the schema: " + ", ".join(bad[:10]))
+    return fixed
+
+
+def iter_blocks(tx, mapping: Mapping) -> Iterator[Block]:
+    """The export's blocks, one per entity in id order, read in one transaction `tx`."""
+    kind_of = _preflight(tx, mapping)
+    types = sorted(t for t in mapping.relations if t != PROVENANCE)
+    result = tx.run(_ENTITIES, types=types, holds=mapping.membership_types, post_in=mapping.post_in_types)
+    for rec in result:
+        node_id = rec["id"]
+        kind = rec["kind"] if rec["kind"] in mapping.kinds else kind_of.get(node_id)
+        if kind is None:  # appeared after the preflight
+            raise ExportError(f"node {node_id!r} has no kind of the schema")
+        yield mapping.block(node_id, kind, rec["props"], rec["rels"])
+
+
+# -- public -----------------------------------------------------------------------
+
+@dataclass
+class ExportResult:
+    format: str
+    entities: int
+    triples: int  # in the default graph (written per block, duplicates across blocks counted)
+    quads: int  # named-graph statements (TriG / N-Quads only)
+    seconds: float
+    path: str | None = None
+
+    def summary(self) -> str:
+        where = self.path or "stdout"
+        extra = f" (+{self.quads} in named graphs)" if self.quads else ""
+        return (f"Exported {self.triples} triples{extra} about {self.entities} entities as {self.format} "
+                f"to {where} in {self.seconds:.2f} s.")
+
+
+def write_blocks(blocks, writer: Writer) -> tuple[int, int, int]:
+    """Stream blocks through a writer: start, write each, close. Returns (blocks, triples, quads)."""
+    n = triples = quads = 0
+    writer.start()
+    for block in blocks:
+        writer.write(block)
+        n += 1
+        triples += len(block)
+        if writer.datasets:
+            quads += sum(len(row[3]) for row in block)
+    writer.close()
+    return n, triples, quads
+
+
+def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, format: str = "ttl",
+           base: str = DEFAULT_BASE, database: str | None = None, timeout: float | None = 0) -> ExportResult:
+    """Export the live graph as RDF to `out` (a text stream, or a path written atomically:
+    the file appears only when the export succeeded).
+
+    The export is one read transaction; `timeout` (seconds) bounds it. The default 0
+    means no limit, because the server's `db.transaction.timeout` would otherwise cut
+    off large exports; None uses the server's setting."""
+    t0 = time.perf_counter()
+    fmt = format_for(None, format)
+    try:
+        mapping = Mapping(model, base)
+    except SchemaError as e:
+        raise ExportError(str(e)) from e
+    if isinstance(out, (str, Path)):
+        path = Path(out)
+        # a sibling temporary file (created with the usual umask), renamed over `path` on success
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            with open(tmp, "x", encoding="utf-8", newline="\n") as f:
+                result = export(driver, model, f, format=fmt, base=base, database=database, timeout=timeout)
+            os.replace(tmp, path)
+        except OSError as e:
+            raise ExportError(f"cannot write {path}: {e.strerror or e}") from e
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        result.path = str(path)
+        result.seconds = time.perf_counter() - t0
+        return result
+    writer = WRITERS[fmt](out, mapping.ns)
+    try:
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS,
+                            notifications_min_severity="OFF") as session:
+            with session.begin_transaction(metadata={"app": "cisfilm export"}, timeout=timeout) as tx:
+                n, triples, quads = write_blocks(iter_blocks(tx, mapping), writer)
+    except neo4j.exceptions.Neo4jError as e:
+        raise ExportError(f"Neo4j refused the export query ({e.code}): {first_line(e)}") from e
+    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as e:
+        raise ExportError(f"Neo4j became unreachable during the export: {e}") from e
+    return ExportResult(fmt, n, triples, quads, time.perf_counter() - t0)
+
+
+def export_string(driver: neo4j.Driver, model: Model, *, format: str = "ttl", base: str = DEFAULT_BASE,
+                  database: str | None = None) -> str:
+    """The export as one string (small graphs, tests)."""
+    buf = io.StringIO()
+    export(driver, model, buf, format=format, base=base, database=database)
+    return buf.getvalue()
