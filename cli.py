@@ -11,17 +11,15 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 from neo4j.exceptions import DriverError, Neo4jError
 
-from graph import __version__
+from graph import __version__, resources
 from graph.store.connection import Settings, open_driver
-from graph.errors import CisfilmError, InvalidData
+from graph.errors import CisfilmError, InvalidData, first_line
 from graph.store.server import HEAP, PAGECACHE, ManagedServer, default_cache, default_home
-
-ROOT = Path(__file__).resolve().parent
 
 app = typer.Typer(
     help="cisfilm: a knowledge graph of the CIS film co-production ecosystem.\n\n"
@@ -34,6 +32,63 @@ app = typer.Typer(
 server_app = typer.Typer(help="Manage the local Neo4j (fetched from Maven Central on first use).",
                          no_args_is_help=True)
 app.add_typer(server_app, name="server")
+
+
+# -- options shared by several commands, declared once ------------------------------
+
+def _choice(*choices: str, aliases: Optional[dict[str, str]] = None) -> Callable[[str], str]:
+    """A --format value checked when the command line is parsed, before anything connects;
+    `aliases` keep older spellings working (`text` for `table`)."""
+    def parse(value: str) -> str:
+        value = (aliases or {}).get(value, value)
+        if value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of: {', '.join(choices)}")
+        return value
+    return parse
+
+
+# The choices are the library's (graph.templates.FORMATS, graph.rdf.FORMATS; a test keeps
+# them equal) written out here so that `--help` and parsing import neither.
+TABLE_FORMATS = ("table", "json")
+QUERY_FORMATS = ("table", "json", "csv")
+RDF_FORMATS = ("ttl", "nt", "jsonld", "xml", "trig", "nq")
+
+
+def _format(*choices: str, help: str = "") -> typer.models.OptionInfo:
+    return typer.Option("--format", "-f", parser=_choice(*choices, aliases={"text": "table"}),
+                        metavar="|".join(choices), help=help or f"Output format: {', '.join(choices)}.")
+
+
+SchemaOpt = Annotated[Optional[Path], typer.Option(
+    "--schema", envvar="CISFILM_SCHEMA", show_default=False, metavar="DIR",
+    help="Schema directory (default: schema/ of the checkout, else the one installed with cisfilm).")]
+TemplatesOpt = Annotated[Optional[Path], typer.Option(
+    "--templates", envvar="CISFILM_QUERIES", show_default=False, metavar="DIR",
+    help="Directory of stored *.cypher templates (default: queries/ of the checkout, else the installed one).")]
+PathsArg = Annotated[Optional[list[Path]], typer.Argument(
+    show_default=False, help="Fact files or directories (default: seeds/ of the checkout, else the installed one).")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat likely duplicates as errors.")]
+TableOrJson = Annotated[str, _format(*TABLE_FORMATS)]
+
+
+def _schema(path: Optional[Path]) -> Path:
+    return path or resources.schema_dir()
+
+
+def _templates(path: Optional[Path]) -> Path:
+    return path or resources.queries_dir()
+
+
+def _seeds(paths: Optional[list[Path]]) -> list[Path]:
+    return list(paths) if paths else [_shown(resources.seeds_dir())]
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working directory when it lies under it (shorter messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 @dataclass
@@ -68,9 +123,9 @@ def main(
     database: Optional[str] = typer.Option(None, "--database", envvar="NEO4J_DATABASE",
                                            help="Neo4j database (default: the server's default)."),
     home: Path = typer.Option(None, "--home", envvar="CISFILM_HOME", show_default=False,
-                              help="Home of the managed server [default: $XDG_DATA_HOME/cisfilm]."),
+                              help="Home of the managed server (default: $XDG_DATA_HOME/cisfilm)."),
     cache: Path = typer.Option(None, "--cache", envvar="CISFILM_CACHE", show_default=False,
-                               help="Where fetched Neo4j jars are cached [default: $XDG_CACHE_HOME/cisfilm]."),
+                               help="Where fetched Neo4j jars are cached (default: $XDG_CACHE_HOME/cisfilm)."),
     heap: str = typer.Option(HEAP, "--heap", envvar="CISFILM_HEAP", metavar="SIZE",
                              help="Heap of the managed server: a load is one transaction and must fit in "
                                   "its transaction memory (70% of the heap). Applies when it starts."),
@@ -102,7 +157,7 @@ def _errors() -> Iterator[None]:
         _err(str(e))
         raise typer.Exit(1)
     except (Neo4jError, DriverError) as e:  # a server-side refusal not mapped below the CLI
-        _err(f"Neo4j: {(str(e).strip() or type(e).__name__).splitlines()[0]}")
+        _err(f"Neo4j: {first_line(e)}")
         raise typer.Exit(1)
 
 
@@ -134,8 +189,8 @@ def driver(opts: Options):
 @server_app.command("start")
 def server_start(
     ctx: typer.Context,
-    bolt_port: Optional[int] = typer.Option(None, help="Bolt port [default: 7687, or a free one]."),
-    http_port: Optional[int] = typer.Option(None, help="HTTP/Browser port [default: 7474, or a free one]."),
+    bolt_port: Optional[int] = typer.Option(None, help="Bolt port (default: 7687, or a free one)."),
+    http_port: Optional[int] = typer.Option(None, help="HTTP/Browser port (default: 7474, or a free one)."),
     show_password: bool = typer.Option(False, "--show-password", help="Also print the password."),
 ) -> None:
     """Fetch Neo4j on first use, start it on 127.0.0.1 and wait until Bolt answers."""
@@ -167,7 +222,7 @@ def server_stop(ctx: typer.Context) -> None:
 @server_app.command("status")
 def server_status(
     ctx: typer.Context,
-    format: str = typer.Option("text", "--format", help="text or json."),
+    format: TableOrJson = "table",
     show_password: bool = typer.Option(False, "--show-password", help="Also print the password."),
 ) -> None:
     """Print URI, Browser URL, PID, version and home of the managed Neo4j (exit 3 when stopped)."""
@@ -180,11 +235,9 @@ def server_status(
             if show_password:
                 data["password"] = server.password()
             typer.echo(json.dumps(data, indent=2))
-        elif format == "text":
+        else:
             typer.echo("Neo4j is running." if status.running else "Neo4j is not running.")
             _print_status(status, server if show_password else None)
-        else:
-            raise CisfilmError(f"unknown format {format!r}: use text or json")
         if not status.running:
             raise typer.Exit(3)
 
@@ -201,18 +254,14 @@ def _print_status(status, server: Optional[ManagedServer]) -> None:
 
 # -- load --------------------------------------------------------------------
 
-SCHEMA_DIR = ROOT / "schema"
-SEEDS_DIR = ROOT / "seeds"
-
-
 @app.command("load")
 def load_cmd(
     ctx: typer.Context,
-    paths: Optional[list[Path]] = typer.Argument(None, help="Fact files or directories (default: seeds/)."),
+    paths: PathsArg = None,
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be created, changed and removed; write nothing."),
     prune: bool = typer.Option(False, "--prune", help="Remove loaded facts that are no longer in the files."),
-    strict: bool = typer.Option(False, "--strict", help="Treat likely duplicates as errors."),
-    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+    strict: StrictOpt = False,
+    schema: SchemaOpt = None,
 ) -> None:
     """Validate fact files, then load them into Neo4j: idempotent and all-or-nothing."""
     from rich.console import Console
@@ -232,7 +281,7 @@ def load_cmd(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total or None)
 
-        result = load_paths(drv, paths or [SEEDS_DIR], schema, database=opts.database,
+        result = load_paths(drv, _seeds(paths), _schema(schema), database=opts.database,
                             dry_run=dry_run, prune=prune, strict=strict, progress=progress)
     diff = result.diff
     if dry_run:
@@ -249,25 +298,17 @@ def load_cmd(
 
 # -- validate / schema -------------------------------------------------------
 
-def _shown(path: Path) -> Path:
-    """`path` relative to the working directory when it lies under it (shorter messages)."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
-
-
 @app.command("validate")
 def validate_cmd(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Fact files or directories (default: seeds/)."),
-    strict: bool = typer.Option(False, "--strict", help="Treat likely duplicates as errors."),
-    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+    paths: PathsArg = None,
+    strict: StrictOpt = False,
+    schema: SchemaOpt = None,
 ) -> None:
     """Check fact files without a database: every problem at once, as file:line:col field — reason."""
     from graph.facts import validate_paths
 
     with _errors():
-        facts, problems = validate_paths(paths or [_shown(SEEDS_DIR)], schema, strict)
+        facts, problems = validate_paths(_seeds(paths), _schema(schema), strict)
     for p in problems:
         typer.echo(str(p))
     errors = sum(p.severity == "error" for p in problems)
@@ -281,14 +322,14 @@ def validate_cmd(
 def schema_cmd(
     json_schema: bool = typer.Option(False, "--json-schema", help="The JSON Schema for fact files (for editors)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of printing."),
-    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+    schema: SchemaOpt = None,
 ) -> None:
     """Check the schema and list its kinds and relationships; or, with --json-schema, print the JSON Schema."""
     from graph.model.jsonschema import render
     from graph.model.schema import load_model
 
     with _errors():
-        model = load_model(schema)
+        model = load_model(_schema(schema))
         if json_schema:
             text = render(model)
         else:
@@ -314,16 +355,11 @@ def schema_cmd(
 
 # -- queries -----------------------------------------------------------------
 
-QUERIES_DIR = ROOT / "queries"
-_TEMPLATES_OPT = dict(envvar="CISFILM_QUERIES", show_default=False,
-                      help="Directory of stored *.cypher templates [default: queries/].")
-
-
 def _complete_template(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion: template names with their descriptions."""
     from graph.templates import load_templates
 
-    directory = ctx.params.get("templates") or QUERIES_DIR
+    directory = _templates(ctx.params.get("templates"))
     try:
         templates = load_templates(directory)
     except CisfilmError:
@@ -333,16 +369,14 @@ def _complete_template(ctx: typer.Context, incomplete: str) -> list[tuple[str, s
 
 @app.command("queries")
 def queries_cmd(
-    format: str = typer.Option("table", "--format", help="table or json."),
-    templates: Path = typer.Option(QUERIES_DIR, "--templates", **_TEMPLATES_OPT),
+    format: TableOrJson = "table",
+    templates: TemplatesOpt = None,
 ) -> None:
     """List the stored query templates with their typed parameters."""
     from graph.templates import load_templates
 
     with _errors():
-        if format not in ("table", "json"):
-            raise CisfilmError(f"unknown format {format!r}: use table or json")
-        found = load_templates(templates)
+        found = load_templates(_templates(templates))
         if format == "json":
             typer.echo(json.dumps([t.as_dict() for t in found.values()], indent=2, ensure_ascii=False))
             return
@@ -367,22 +401,20 @@ def query_cmd(
                                help="Template name (see `cisfilm queries`)."),
     param: Optional[list[str]] = typer.Option(None, "-p", "--param", metavar="KEY=VALUE",
                                               help="A parameter; repeat for more (list parameters: a,b or repeated)."),
-    format: str = typer.Option("table", "--format", help="table, json or csv."),
+    format: Annotated[str, _format(*QUERY_FORMATS)] = "table",
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Print at most N rows."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE",
                                         help="Answer as of a date (YYYY, YYYY-MM or YYYY-MM-DD), for templates that use it."),
     timeout: float = typer.Option(10.0, "--timeout", min=0.001, help="Seconds before the query is stopped."),
-    templates: Path = typer.Option(QUERIES_DIR, "--templates", **_TEMPLATES_OPT),
+    templates: TemplatesOpt = None,
 ) -> None:
     """Run a stored template read-only; parameters are typed and checked before anything runs."""
-    from graph.templates import FORMATS, format_result, get_template, load_templates, parse_assignments, \
+    from graph.templates import format_result, get_template, load_templates, parse_assignments, \
         rich_table, run_template
 
     opts: Options = ctx.obj
     with _errors():
-        if format not in FORMATS:
-            raise CisfilmError(f"unknown format {format!r}: use {', '.join(FORMATS)}")
-        template = get_template(load_templates(templates), name)
+        template = get_template(load_templates(_templates(templates)), name)
         raw = parse_assignments(param or [])
         template.check(raw, as_of)  # parameter errors before any connection
         with driver(opts) as drv:
@@ -406,15 +438,15 @@ def query_cmd(
 @app.command("export")
 def export_cmd(
     ctx: typer.Context,
-    format: Optional[str] = typer.Option(None, "--format", "-f", show_default=False,
-                                         help="ttl, nt, jsonld, xml, trig or nq [default: from the -o extension, else ttl]."),
+    format: Annotated[Optional[str], _format(*RDF_FORMATS, help=(
+        "RDF format: ttl, nt, jsonld, xml, trig or nq (default: from the -o extension, else ttl)."))] = None,
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", show_default=False,
-                                          help="Write to FILE (it appears only once the export succeeded) [default: stdout]."),
+                                          help="Write to FILE (it appears only once the export succeeded) (default: stdout)."),
     base: str = typer.Option("https://w3id.org/cisfilm/", "--base", metavar="IRI",
                              help="Base of the minted IRIs (<base>id/<id>, <base>graph/<source-id>, ...)."),
     validate: bool = typer.Option(False, "--validate",
                                   help="Also check the export against the SHACL shapes from schema/; exit 1 on violations."),
-    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
+    schema: SchemaOpt = None,
 ) -> None:
     """Export the live graph as RDF: standard vocabularies, named graphs per source (trig, nq)."""
     import io
@@ -425,7 +457,7 @@ def export_cmd(
     opts: Options = ctx.obj
     with _errors():
         fmt = format_for(output, format)
-        model = load_model(schema)
+        model = load_model(_schema(schema))
         with driver(opts) as drv:
             if output is not None:
                 result = export(drv, model, output, format=fmt, base=base, database=opts.database)
@@ -456,7 +488,7 @@ def export_cmd(
 @app.command("stats")
 def stats_cmd(
     ctx: typer.Context,
-    format: str = typer.Option("table", "--format", help="table or json."),
+    format: TableOrJson = "table",
 ) -> None:
     """Counts by kind and relationship type, facts per source, facts with a single source."""
     from graph.store.stats import graph_stats
@@ -467,8 +499,6 @@ def stats_cmd(
         if format == "json":
             typer.echo(json.dumps(st.as_dict(), indent=2, ensure_ascii=False))
             return
-        if format != "table":
-            raise CisfilmError(f"unknown format {format!r}: use table or json")
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
@@ -494,15 +524,15 @@ def browser_cmd(
     ctx: typer.Context,
     open_: bool = typer.Option(False, "--open", help="Open Neo4j Browser (the guide with --serve) in your web browser."),
     show_password: bool = typer.Option(False, "--show-password", help="Also print the password."),
-    format: str = typer.Option("text", "--format", help="text or json."),
+    format: TableOrJson = "table",
     style: Optional[Path] = typer.Option(None, "--style", metavar="FILE",
                                          help="Also write the Browser style (GRASS) to FILE."),
     serve: bool = typer.Option(False, "--serve", help="Serve the guide on localhost until Ctrl-C; links open it."),
     port: int = typer.Option(7480, "--port", min=0, help="Port of the guide server (busy: a free one)."),
     browser_url: Optional[str] = typer.Option(None, "--browser-url", metavar="URL",
                                               help="Neo4j Browser's address, when it cannot be derived from --uri."),
-    schema: Path = typer.Option(SCHEMA_DIR, "--schema", help="Schema directory."),
-    templates: Path = typer.Option(QUERIES_DIR, "--templates", **_TEMPLATES_OPT),
+    schema: SchemaOpt = None,
+    templates: TemplatesOpt = None,
 ) -> None:
     """Print Neo4j Browser's address, how to connect, the style command and a link per stored query."""
     import threading
@@ -513,9 +543,7 @@ def browser_cmd(
 
     opts: Options = ctx.obj
     with _errors():
-        if format not in ("text", "json"):
-            raise CisfilmError(f"unknown format {format!r}: use text or json")
-        model, found = load_model(schema), load_templates(templates)
+        model, found = load_model(_schema(schema)), load_templates(_templates(templates))
         st = settings(opts)
         status = None if opts.uri else opts.server().status()
         guide_server = gb.GuideServer(port).start() if serve else None
@@ -574,16 +602,12 @@ def bench_cmd(
         report = bench.run(scale=n, out=out, runs=runs, sections=bench.parse_sections(only),
                            settings=settings(opts) if opts.uri else None,
                            cache=opts.cache, import_dir=import_dir, heap=heap, pagecache=pagecache,
-                           schema_dir=SCHEMA_DIR, queries_dir=QUERIES_DIR, log=lambda m: typer.echo(m, err=True))
+                           schema_dir=resources.schema_dir(), queries_dir=resources.queries_dir(), log=lambda m: typer.echo(m, err=True))
         bench.print_report(report)
         typer.echo(f"Wrote {out / ('bench-' + report['setup']['scale'])}.json and .md")
 
 
 # -- entry point -------------------------------------------------------------
-
-def run() -> None:  # pragma: no cover
-    app()
-
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -6,10 +6,10 @@ on first use) in a temporary home on free ports; nothing stands in for Neo4j.
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
+from helpers import free_port, wipe
 from typer.testing import CliRunner
 
 from graph.store.connection import Settings, open_driver
@@ -17,12 +17,6 @@ from graph.store.server import ManagedServer, default_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +39,6 @@ def session_driver(settings):
     drv = open_driver(settings)
     yield drv
     drv.close()
-
-
-def wipe(drv) -> None:
-    with drv.session() as session:  # CALL { } IN TRANSACTIONS needs an implicit transaction
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 @pytest.fixture

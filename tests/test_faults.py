@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from boltproxy import BoltProxy
-from conftest import free_port
+from helpers.boltproxy import BoltProxy
+from helpers import free_port
 from graph.bench import synthetic
 from graph.store.connection import Settings, open_driver
 from graph.errors import ConnectionFailed, ServerError
@@ -31,7 +31,7 @@ from graph.store.load import load_facts, load_paths
 from graph.model.schema import load_model
 from graph.store.server import ManagedServer
 from graph.templates import load_templates
-from test_load import snapshot
+from helpers import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"

@@ -18,7 +18,7 @@ from graph.store.load import load_paths
 from graph.rdf import FORMATS, export_string
 from graph.model.schema import load_model
 from graph.templates import format_table, load_template, run_template
-from roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, read_graph, recover)
+from helpers.roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, read_graph, recover)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"

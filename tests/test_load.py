@@ -16,23 +16,11 @@ from graph.model.schema import load_model
 from graph.facts import read_facts
 from graph.bench import synthetic
 
-from conftest import free_port
+from helpers import free_port, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
 SEEDS = ROOT / "seeds"
-
-
-def snapshot(driver) -> tuple[list, list]:
-    """Everything in the graph, as comparable data."""
-    nodes = driver.execute_query(
-        "MATCH (n) RETURN labels(n) AS l, properties(n) AS p ORDER BY n.id").records
-    rels = driver.execute_query(
-        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p "
-        "ORDER BY a, t, b").records
-    strip = lambda p: {k: v for k, v in p.items() if k not in ("loaded_at", "lock")}
-    return ([(sorted(r["l"]), strip(r["p"])) for r in nodes],
-            [(r["a"], r["t"], r["b"], r["p"]) for r in rels])
 
 
 def entity_count(driver) -> int:

@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conftest import wipe
+from helpers import wipe
 from graph.errors import InvalidData
 from graph.rdf.writers.common import clean
 from graph.facts import collect
 from graph.store.load import load_paths
 from graph.rdf import FORMATS, export_string
 from graph.model.schema import load_model
-from roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, quote, read_graph,
+from helpers.roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, quote, read_graph,
                        recover)
 
 ROOT = Path(__file__).resolve().parent.parent

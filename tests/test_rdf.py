@@ -16,7 +16,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS
 
-from conftest import wipe
+from helpers import wipe
 from graph.errors import ExportError
 from graph.rdf.writers import WRITERS
 from graph.rdf.writers.common import REPLACEMENT, Lit, clean

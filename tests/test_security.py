@@ -23,7 +23,7 @@ import typer.main
 
 import graph.store.server as gs
 from cli import app
-from conftest import free_port
+from helpers import free_port
 from graph.store.connection import Settings, open_driver, redact
 from graph.errors import ConnectionFailed, ServerError
 from graph.rdf import FORMATS

@@ -12,7 +12,7 @@ from graph.store.connection import Settings, open_driver
 from graph.errors import ConnectionFailed, ServerError
 from graph.store.server import ManagedServer
 
-from conftest import free_port
+from helpers import free_port
 
 
 def listening_addresses(pid: int) -> set[str]:

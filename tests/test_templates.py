@@ -199,8 +199,8 @@ def test_as_of_is_not_a_parameter(echo):
     ("x", "abc", "parameter 'x' (float): expected a number, got 'abc'"),
     ("x", "nan", "parameter 'x' (float): expected a finite number, got 'nan'"),
     ("flag", "maybe", "parameter 'flag' (bool): expected true or false, got 'maybe'"),
-    ("day", "2025-13", "parameter 'day' (date): '2025-13' is not a real date (month must be in 1..12)"),
-    ("day", "2025-02-30", "parameter 'day' (date): '2025-02-30' is not a real date (day is out of range for month)"),
+    ("day", "2025-13", "parameter 'day' (date): impossible date 2025-13: there is no month 13"),
+    ("day", "2025-02-30", "parameter 'day' (date): impossible date 2025-02-30: February 2025 has 28 days"),
     ("day", "25.08.2025", "parameter 'day' (date): expected a date YYYY, YYYY-MM or YYYY-MM-DD, got '25.08.2025'"),
     ("word", "gamma", "parameter 'word' (string): gamma is not one of alpha, beta"),
     ("text", "   ", "parameter 'text' (string): is empty"),
@@ -426,6 +426,28 @@ def test_cypher_error_is_a_query_error(driver, tmp_path):
         run_template(driver, t)
 
 
+def test_read_only_check_is_remembered_per_server(small, echo, settings):
+    """EXPLAIN's verdict is kept per server: the same text through another server address is checked again."""
+    from dataclasses import replace
+
+    from graph.store.connection import open_driver
+    from graph.templates import safety
+
+    other_uri = settings.uri.replace("127.0.0.1", "localhost")  # the same Neo4j, reached at a second address
+    assert other_uri != settings.uri
+    other = open_driver(replace(settings, uri=other_uri))
+    try:
+        here, there = safety.server_of(small), safety.server_of(other)
+        assert here != there
+        run_template(small, echo, {"who": "Kinodanz"})
+        assert (here, None, echo.text) in safety._checked
+        assert (there, None, echo.text) not in safety._checked
+        assert run_template(other, echo, {"who": "Kinodanz"}).rows[0]["id"] == "org-kinodanz"
+        assert (there, None, echo.text) in safety._checked
+    finally:
+        other.close()
+
+
 # -- the stored questions, answered on seeds/ ---------------------------------------
 
 SEEDS = ROOT / "seeds"
@@ -439,7 +461,7 @@ def seeded(server, session_driver):
     """The graph loaded from seeds/; loaded again only when a test since has changed it.
 
     Templates only read, so consecutive tests on the seeds share one load."""
-    from conftest import wipe
+    from helpers import wipe
     from graph.store.load import load_paths
 
     if server.pid() is None:
@@ -930,7 +952,7 @@ def test_cli_list_parameter_and_repeated_keys(run_cli, seeded):
     (["query", "most_connected", "-p", "top=0"],
      "Error: template 'most_connected': parameter 'top' (int): 0 is below the minimum 1\n"),
     (["query", "agreements", "-p", "from=2025-13"],
-     "Error: template 'agreements': parameter 'from' (date): '2025-13' is not a real date (month must be in 1..12)\n"),
+     "Error: template 'agreements': parameter 'from' (date): impossible date 2025-13: there is no month 13\n"),
     (["query", "posts", "--as-of", "yesterday"],
      "Error: --as-of: expected a date YYYY, YYYY-MM or YYYY-MM-DD, got 'yesterday'\n"),
     (["query", "agreements", "--as-of", "2025"], "Error: template 'agreements' does not take --as-of\n"),

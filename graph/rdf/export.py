@@ -22,7 +22,8 @@ from graph.rdf.iris import DEFAULT_BASE, encode_id
 from graph.rdf.mapping import Mapping
 from graph.rdf.writers import WRITERS, Writer
 from graph.rdf.writers.common import Block
-from graph.store.layout import PROVENANCE
+from graph.store.layout import (EXPORT_BAD_KINDS, EXPORT_DUPLICATE_IDS, EXPORT_ENTITIES, EXPORT_IDS_IN,
+                                 EXPORT_UNSAFE_IDS, PROVENANCE)
 
 FORMATS = tuple(WRITERS)
 EXTENSIONS = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml",
@@ -42,43 +43,15 @@ def format_for(path: str | Path | None, format: str | None = None) -> str:
 
 # -- reading Neo4j ----------------------------------------------------------------
 
-_UNSAFE = """
-MATCH (n:Entity) WHERE NOT coalesce(n.id =~ $safe, false)
-RETURN n.id AS id, n.kind AS kind, labels(n) AS labels
-"""
-_BAD_KIND = """
-MATCH (n:Entity) WHERE NOT coalesce(n.kind IN $kinds, false)
-RETURN n.id AS id, n.kind AS kind, [l IN labels(n) WHERE l IN $kinds] AS labels
-"""
-_DUPLICATE_IDS = """
-MATCH (n:Entity) WHERE n.id IS NOT NULL
-WITH n.id AS id, count(*) AS c WHERE c > 1
-RETURN id, c ORDER BY id LIMIT 10
-"""
-_ENTITIES = """
-MATCH (n:Entity) WHERE n.id IS NOT NULL
-WITH n ORDER BY n.id
-CALL (n) {
-  OPTIONAL MATCH (n)-[r]->(b) WHERE type(r) IN $types AND b:Entity
-  WITH r, b ORDER BY type(r), b.id
-  RETURN collect(CASE WHEN r IS NOT NULL THEN [type(r), b.id, properties(r),
-    CASE WHEN type(r) IN $holds
-      THEN [properties(b), [(b)-[x]->(o:Entity) WHERE type(x) IN $post_in | o.id]] END] END) AS rels
-}
-RETURN n.id AS id, n.kind AS kind, properties(n) AS props, rels
-ORDER BY id
-"""
-
-
 def _preflight(tx, mapping: Mapping) -> dict:
     """Check ids and kinds before anything is written; returns id → kind for nodes
     whose `kind` property is missing but whose label names a kind."""
     kinds = sorted(mapping.kinds)
-    rows = list(tx.run(_UNSAFE, safe=ID_RE.pattern))
+    rows = list(tx.run(EXPORT_UNSAFE_IDS, safe=ID_RE.pattern))
     if any(r["id"] is None or r["id"] == "" for r in rows):
         n = sum(1 for r in rows if r["id"] is None or r["id"] == "")
         raise ExportError(f"{n} :Entity node(s) have no id, so no IRI can be minted for them")
-    dup = list(tx.run(_DUPLICATE_IDS))
+    dup = list(tx.run(EXPORT_DUPLICATE_IDS))
     if dup:
         raise ExportError("ids on more than one :Entity node: " + ", ".join(f"{r['id']!r} ({r['c']}×)" for r in dup))
     minted: dict[str, list] = {}
@@ -86,7 +59,7 @@ def _preflight(tx, mapping: Mapping) -> dict:
         minted.setdefault(encode_id(r["id"]), []).append(r["id"])
     looks_safe = [e for e in minted if ID_RE.fullmatch(e)]
     if looks_safe:
-        for r in tx.run("MATCH (n:Entity) WHERE n.id IN $ids RETURN n.id AS id", ids=looks_safe):
+        for r in tx.run(EXPORT_IDS_IN, ids=looks_safe):
             if r["id"] not in minted[r["id"]]:
                 minted[r["id"]].append(r["id"])
     clashes = sorted((e, ids) for e, ids in minted.items() if len(ids) > 1)
@@ -97,7 +70,7 @@ def _preflight(tx, mapping: Mapping) -> dict:
                           "percent-encoded ids; rename one of each pair)")
     fixed = {}
     bad = []
-    for r in tx.run(_BAD_KIND, kinds=kinds):
+    for r in tx.run(EXPORT_BAD_KINDS, kinds=kinds):
         if r["id"] is None:
             continue
         if len(r["labels"]) == 1:
@@ -113,7 +86,7 @@ def iter_blocks(tx, mapping: Mapping) -> Iterator[Block]:
     """The export's blocks, one per entity in id order, read in one transaction `tx`."""
     kind_of = _preflight(tx, mapping)
     types = sorted(t for t in mapping.relations if t != PROVENANCE)
-    result = tx.run(_ENTITIES, types=types, holds=mapping.membership_types, post_in=mapping.post_in_types)
+    result = tx.run(EXPORT_ENTITIES, types=types, holds=mapping.membership_types, post_in=mapping.post_in_types)
     for rec in result:
         node_id = rec["id"]
         kind = rec["kind"] if rec["kind"] in mapping.kinds else kind_of.get(node_id)

@@ -30,7 +30,9 @@ from graph.model.names import fold
 from graph.model.types import TYPES
 from graph.model.schema import Model
 from graph.store.constraints import ensure_schema
-from graph.store.layout import HASH, LOADED, META, META_ID, NAME_KEYS, PROVENANCE
+from graph.store.layout import (DELETE_NODES, DELETE_RELATIONS, HASH, LOADED, LOADED_NODES, LOADED_RELATIONS, LOCK,
+                                 META_ID, NAME_KEYS, PROVENANCE, STAMP_LOAD, remove_kind, write_nodes,
+                                 write_provenance, write_relations)
 
 BATCH = 2000
 # A load is one transaction, and a large one outlasts the 60 s the managed server allows
@@ -54,6 +56,10 @@ class NodeRow:
     sources: list[str]
     quotes: list[str]
     hash: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.id
 
 
 @dataclass
@@ -132,11 +138,12 @@ def entity_rows(model: Model, facts) -> list[NodeRow]:
         fields = {k: v for k, v in ent.fields.items() if k not in ("id", "kind", "sources", "quote")}
         props = flatten(model, ent.kind, fields)
         names = list((ent.fields.get("name") or {}).values()) + list(ent.fields.get("aliases") or [])
-        props["name_keys"] = sorted({fold(n) for n in names if n})
-        props.update(id=ent.id, kind=ent.kind, sources=list(ent.sources), quotes=list(ent.quotes), _loaded=True)
+        props[NAME_KEYS] = sorted({fold(n) for n in names if n})
+        props.update(id=ent.id, kind=ent.kind, sources=list(ent.sources), quotes=list(ent.quotes))
+        props[LOADED] = True
         row = NodeRow(ent.id, ent.kind, props, list(ent.sources), list(ent.quotes))
         row.hash = _digest(props)
-        row.props["_hash"] = row.hash
+        row.props[HASH] = row.hash
         rows.append(row)
     rows.sort(key=lambda r: r.id)
     return rows
@@ -146,10 +153,11 @@ def relation_rows(model: Model, facts) -> list[RelRow]:
     rows = []
     for rel in facts.relations:
         props = flatten(model, "", dict(rel.props), relation=rel.type)
-        props.update(sources=list(rel.sources), quotes=list(rel.quotes), _loaded=True)
+        props.update(sources=list(rel.sources), quotes=list(rel.quotes))
+        props[LOADED] = True
         row = RelRow(rel.from_id, rel.type, rel.to_id, props)
         row.hash = _digest([row.key, props])
-        row.props["_hash"] = row.hash
+        row.props[HASH] = row.hash
         rows.append(row)
     rows.sort(key=lambda r: r.key)
     return rows
@@ -175,62 +183,63 @@ def _bump(d: dict[str, int], key: str) -> None:
     d[key] = d.get(key, 0) + 1
 
 
+def _classify(rows: list, old_hashes: dict, foreign: frozenset, diff: Diff, group: Callable) -> tuple[list, set]:
+    """The rows to write (new, or changed since the load that wrote the hash in `old_hashes`)
+    and the keys of those the graph holds nothing of (not even made by hand: `foreign`),
+    each row counted into `diff` under `group(row)`."""
+    write: list = []
+    fresh: set = set()
+    for row in rows:
+        old = old_hashes.get(row.key)
+        if old is None:
+            _bump(diff.created, group(row))
+            write.append(row)
+            if row.key not in foreign:
+                fresh.add(row.key)
+        elif old != row.hash:
+            _bump(diff.changed, group(row))
+            write.append(row)
+        else:
+            _bump(diff.unchanged, group(row))
+    return write, fresh
+
+
+def _gone(old_keys: list, wanted: set, prune: bool, diff: Diff, group: Callable) -> list:
+    """What earlier loads wrote and the files no longer hold, in `old_keys` order; counted
+    into `diff` as removed (with prune) or stale (kept), under `group(key)`."""
+    gone = [k for k in old_keys if k not in wanted]
+    for k in gone:
+        _bump(diff.removed if prune else diff.stale, group(k))
+    return gone
+
+
 def plan(nodes: list[NodeRow], rels: list[RelRow], existing_nodes: dict[str, tuple[str, str]],
          existing_rels: dict[tuple[str, str, str], str], prune: bool,
          foreign_nodes: frozenset[str] = frozenset(), foreign_rels: frozenset[tuple[str, str, str]] = frozenset()) -> Plan:
-    """What to write. `existing_*`: what earlier loads wrote (with its hash); `foreign_*`: the
-    ids and relationship keys present in the graph but not written by a load (made by hand),
-    which a load adopts, so it merges into them rather than creating beside them."""
+    """What to write. `existing_*`: what earlier loads wrote (with its hash; a node also with its
+    kind); `foreign_*`: the ids and relationship keys present in the graph but not written by a
+    load (made by hand), which a load adopts, so it merges into them rather than creating beside them."""
     diff = Diff()
-    p = Plan([], [], [], [], [], diff)
-    for row in nodes:
-        old = existing_nodes.get(row.id)
-        if old is None:
-            _bump(diff.created, row.kind)
-            p.nodes_write.append(row)
-            if row.id not in foreign_nodes:
-                p.nodes_fresh.add(row.id)
-        elif old[1] != row.hash:
-            _bump(diff.changed, row.kind)
-            p.nodes_write.append(row)
-            if old[0] != row.kind:
-                p.nodes_relabel.append((row.id, old[0]))
-        else:
-            _bump(diff.unchanged, row.kind)
-    wanted = {r.id for r in nodes}
-    for nid, (kind, _) in sorted(existing_nodes.items()):
-        if nid not in wanted:
-            _bump(diff.removed if prune else diff.stale, kind)
-            if prune:
-                p.nodes_remove.append(nid)
-    rewritten = {r.id for r in p.nodes_write}
-    for row in rels:
-        old = existing_rels.get(row.key)
-        if old is None:
-            _bump(diff.created, row.type)
-            p.rels_write.append(row)
-            if row.key not in foreign_rels:
-                p.rels_fresh.add(row.key)
-        elif old != row.hash:
-            _bump(diff.changed, row.type)
-            p.rels_write.append(row)
-        else:
-            _bump(diff.unchanged, row.type)
-    wanted_rels = {r.key for r in rels}
-    removed_nodes = set(p.nodes_remove)
-    for key in sorted(existing_rels):
-        if key not in wanted_rels:
-            _bump(diff.removed if prune else diff.stale, key[1])
-            if prune and key[0] not in removed_nodes and key[2] not in removed_nodes:
-                p.rels_remove.append(key)
-    del rewritten
-    return p
+    node_hashes = {nid: h for nid, (_, h) in existing_nodes.items()}
+    nodes_write, nodes_fresh = _classify(nodes, node_hashes, foreign_nodes, diff, lambda r: r.kind)
+    relabel = [(r.id, existing_nodes[r.id][0]) for r in nodes_write
+               if r.id in existing_nodes and existing_nodes[r.id][0] != r.kind]
+    nodes_gone = _gone(sorted(existing_nodes), {r.id for r in nodes}, prune, diff, lambda nid: existing_nodes[nid][0])
+    rels_write, rels_fresh = _classify(rels, existing_rels, foreign_rels, diff, lambda r: r.type)
+    rels_gone = _gone(sorted(existing_rels), {r.key for r in rels}, prune, diff, lambda key: key[1])
+    if not prune:
+        return Plan(nodes_write, relabel, [], rels_write, [], diff, nodes_fresh, rels_fresh)
+    removed = set(nodes_gone)  # their relationships go with them (DETACH DELETE)
+    rels_remove = [k for k in rels_gone if k[0] not in removed and k[2] not in removed]
+    return Plan(nodes_write, relabel, nodes_gone, rels_write, rels_remove, diff, nodes_fresh, rels_fresh)
 
 
 # -- Cypher -------------------------------------------------------------------
 
-def _lock(tx) -> None:
-    tx.run("MERGE (m:CisfilmMeta {id: $id}) SET m.lock = coalesce(m.lock, 0) + 1", id=META_ID).consume()
+def lock_graph(tx) -> None:
+    """Take the load lock, a write lock on the meta node held until `tx` ends, so that
+    concurrent loads run one after the other."""
+    tx.run(LOCK, id=META_ID).consume()
 
 
 def _existing(tx) -> tuple[dict, dict, frozenset, frozenset]:
@@ -240,8 +249,7 @@ def _existing(tx) -> tuple[dict, dict, frozenset, frozenset]:
     # A null hash marks what no load wrote.
     nodes: dict[str, tuple[str, str]] = {}
     foreign_nodes: set[str] = set()
-    for r in tx.run("MATCH (n:Entity) WITH n.kind AS kind, "
-                    "collect([n.id, CASE WHEN n._loaded THEN n._hash END]) AS rows RETURN kind, rows"):
+    for r in tx.run(LOADED_NODES):
         kind = r["kind"]
         for nid, h in r["rows"]:
             if h is None:
@@ -250,9 +258,7 @@ def _existing(tx) -> tuple[dict, dict, frozenset, frozenset]:
                 nodes[nid] = (kind, h)
     rels: dict[tuple[str, str, str], str] = {}
     foreign_rels: set[tuple[str, str, str]] = set()
-    for r in tx.run("MATCH (a:Entity)-[r]->(b:Entity) WHERE type(r) <> $prov WITH type(r) AS t, "
-                    "collect([a.id, b.id, CASE WHEN r._loaded THEN r._hash END]) AS rows RETURN t, rows",
-                    prov=PROVENANCE):
+    for r in tx.run(LOADED_RELATIONS, prov=PROVENANCE):
         t = r["t"]
         for a, b, h in r["rows"]:
             if h is None:
@@ -286,52 +292,42 @@ def _write(tx, model: Model, p: Plan, progress: Progress | None) -> None:
             progress("writing", done, total)
 
     for batch in _batches(p.rels_remove):
-        tx.run("UNWIND $rows AS row MATCH (a:Entity {id: row[0]})-[r]->(b:Entity {id: row[2]}) "
-               "WHERE type(r) = row[1] AND r._loaded DELETE r", rows=[list(k) for k in batch]).consume()
+        tx.run(DELETE_RELATIONS, rows=[list(k) for k in batch]).consume()
         tick(len(batch))
     for batch in _batches(p.nodes_remove):
-        tx.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE n._loaded DETACH DELETE n", ids=batch).consume()
+        tx.run(DELETE_NODES, ids=batch).consume()
         tick(len(batch))
     by_old_kind: dict[str, list[str]] = {}
     for nid, old in p.nodes_relabel:
         by_old_kind.setdefault(old, []).append(nid)
     for old, ids in sorted(by_old_kind.items()):
-        label = model.check_label(old)
-        tx.run(f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) REMOVE n:`{label}`", ids=ids).consume()
+        tx.run(remove_kind(model, old), ids=ids).consume()
         tick(len(ids))
     by_kind: dict[str, list[NodeRow]] = {}
     for row in p.nodes_write:
         by_kind.setdefault(row.kind, []).append(row)
     for kind, rows in sorted(by_kind.items()):
-        label = model.check_label(kind)
         for fresh, part in _split(rows, lambda r: r.id in p.nodes_fresh):
-            write = (f"CREATE (n:Entity:`{label}`)" if fresh
-                     else f"MERGE (n:Entity {{id: row.id}}) SET n:`{label}`")
+            query = write_nodes(model, kind, fresh)
             for batch in _batches(part):
-                tx.run(f"UNWIND $rows AS row {write} SET n = row.props",
-                       rows=[{"id": r.id, "props": r.props} for r in batch]).consume()
+                tx.run(query, rows=[{"id": r.id, "props": r.props} for r in batch]).consume()
                 tick(len(batch))
     # Provenance edges follow the entity's `sources` list: rebuilt for rewritten entities.
     for fresh, part in _split(p.nodes_write, lambda r: r.id in p.nodes_fresh):
-        clear = "" if fresh else f"OPTIONAL MATCH (n)-[old:{PROVENANCE}]->() DELETE old WITH DISTINCT n, row "
+        query = write_provenance(fresh)
         for batch in _batches(part):
-            tx.run(f"UNWIND $rows AS row MATCH (n:Entity {{id: row.id}}) {clear}"
-                   f"UNWIND range(0, size(row.sources) - 1) AS i MATCH (s:Source {{id: row.sources[i]}}) "
-                   f"{'CREATE' if fresh else 'MERGE'} (n)-[e:{PROVENANCE}]->(s) SET e.quote = row.quotes[i]",
-                   rows=[{"id": r.id, "sources": r.sources, "quotes": r.quotes} for r in batch]).consume()
+            tx.run(query, rows=[{"id": r.id, "sources": r.sources, "quotes": r.quotes} for r in batch]).consume()
             tick(len(batch))
     by_type: dict[str, list[RelRow]] = {}
     for row in p.rels_write:
         by_type.setdefault(row.type, []).append(row)
     for rtype, rows in sorted(by_type.items()):
-        t = model.check_rel_type(rtype)
         for fresh, part in _split(rows, lambda r: r.key in p.rels_fresh):
+            query = write_relations(model, rtype, fresh)
             for batch in _batches(part):
-                tx.run(f"UNWIND $rows AS row MATCH (a:Entity {{id: row.start}}) MATCH (b:Entity {{id: row.end}}) "
-                       f"{'CREATE' if fresh else 'MERGE'} (a)-[r:`{t}`]->(b) SET r = row.props",
-                       rows=[{"start": r.start, "end": r.end, "props": r.props} for r in batch]).consume()
+                tx.run(query, rows=[{"start": r.start, "end": r.end, "props": r.props} for r in batch]).consume()
                 tick(len(batch))
-    tx.run("MATCH (m:CisfilmMeta {id: $id}) SET m.loaded_at = datetime()", id=META_ID).consume()
+    tx.run(STAMP_LOAD, id=META_ID).consume()
 
 
 # -- public -------------------------------------------------------------------
@@ -375,7 +371,7 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
 
     def work(tx) -> Plan:
         if not dry_run:
-            _lock(tx)
+            lock_graph(tx)
         existing_nodes, existing_rels, foreign_nodes, foreign_rels = _existing(tx)
         p = plan(nodes, rels, existing_nodes, existing_rels, prune, foreign_nodes, foreign_rels)
         if not dry_run and p.diff.changes:

@@ -1,13 +1,14 @@
 """The managed local Neo4j: fetched from Maven Central, run as a child process.
 
 Neo4j Community 5.26 LTS has no distribution archive on Maven Central, so the pom
-in `graph/neo4j/pom.xml` lists the server, its connectors and Neo4j Browser;
-`mvn dependency:copy-dependencies` puts their jars in a per-user cache, and the
-server runs as `java -cp 'lib/*' org.neo4j.server.CommunityEntryPoint` with a
-generated `neo4j.conf` in a per-user home. The initial password is set with
-Neo4j's admin tool before the first start, so neo4j/neo4j is never valid; the
-tool reads it from a 0600 argument file (picocli's `@file`), never from its
-command line, which any local user could read in `ps`.
+shipped as package data (`graph/store/neo4j/pom.xml`) lists the server, its
+connectors and Neo4j Browser; `mvn dependency:copy-dependencies` puts their jars
+in a per-user cache, and the server runs as
+`java -cp 'lib/*' org.neo4j.server.CommunityEntryPoint` with a generated
+`neo4j.conf` in a per-user home. The initial password is set with Neo4j's admin
+tool before the first start, so neo4j/neo4j is never valid; the tool reads it
+from a 0600 argument file (picocli's `@file`), never from its command line, which
+any local user could read in `ps`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 
 from graph.errors import ServerError
@@ -31,7 +33,7 @@ NEO4J_VERSION = "5.26.30"
 BROWSER_VERSION = "5.24.0"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
-POM = Path(__file__).with_name("neo4j") / "pom.xml"
+POM = resources.files("graph.store") / "neo4j" / "pom.xml"  # shipped in the wheel (pyproject package-data)
 DEFAULT_BOLT_PORT = 7687
 DEFAULT_HTTP_PORT = 7474
 USER = "neo4j"
@@ -116,9 +118,10 @@ class ManagedServer:
         tmp = Path(tempfile.mkdtemp(prefix="lib-", dir=self.lib.parent))
         log(f"Fetching Neo4j {NEO4J_VERSION} and Neo4j Browser {BROWSER_VERSION} from Maven Central (first use only)...")
         t0 = time.monotonic()
-        cmd = [mvn, "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
-               f"-DoutputDirectory={tmp}", "-DincludeScope=runtime"]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        with resources.as_file(POM) as pom:  # a real file for Maven, even from a zipped install
+            cmd = [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
+                   f"-DoutputDirectory={tmp}", "-DincludeScope=runtime"]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             shutil.rmtree(tmp, ignore_errors=True)
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 import neo4j
 
-from graph.store.layout import PROVENANCE
+from graph.store.layout import (FACTS_PER_SOURCE, NODES_BY_KIND, PROVENANCE, RELATIONS_BY_TYPE, SINGLE_SOURCE_NODES,
+                                 SINGLE_SOURCE_RELATIONS)
 
 
 @dataclass
@@ -35,25 +36,14 @@ class Stats:
 
 def _read(tx) -> Stats:
     s = Stats()
-    for r in tx.run("MATCH (n:Entity) RETURN n.kind AS kind, count(*) AS n ORDER BY kind"):
+    for r in tx.run(NODES_BY_KIND):
         s.nodes_by_kind[r["kind"]] = r["n"]
-    for r in tx.run("MATCH (:Entity)-[r]->(:Entity) WHERE type(r) <> $prov "
-                    "RETURN type(r) AS t, count(*) AS n ORDER BY t", prov=PROVENANCE):
+    for r in tx.run(RELATIONS_BY_TYPE, prov=PROVENANCE):
         s.relations_by_type[r["t"]] = r["n"]
-    rows = tx.run(
-        "MATCH (src:Source) "
-        "OPTIONAL MATCH (n:Entity) WHERE src.id IN n.sources "
-        "WITH src, count(n) AS nodes "
-        "OPTIONAL MATCH (:Entity)-[r]->(:Entity) WHERE type(r) <> $prov AND src.id IN r.sources "
-        "WITH src, nodes, count(r) AS rels "
-        "RETURN src.id AS id, nodes + rels AS facts ORDER BY id", prov=PROVENANCE)
-    for r in rows:
+    for r in tx.run(FACTS_PER_SOURCE, prov=PROVENANCE):
         s.facts_per_source[r["id"]] = r["facts"]
-    s.single_source_nodes = tx.run(
-        "MATCH (n:Entity) WHERE NOT n:Source AND size(coalesce(n.sources, [])) = 1 RETURN count(n) AS c").single()["c"]
-    s.single_source_relations = tx.run(
-        "MATCH (:Entity)-[r]->(:Entity) WHERE type(r) <> $prov AND size(coalesce(r.sources, [])) = 1 "
-        "RETURN count(r) AS c", prov=PROVENANCE).single()["c"]
+    s.single_source_nodes = tx.run(SINGLE_SOURCE_NODES).single()["c"]
+    s.single_source_relations = tx.run(SINGLE_SOURCE_RELATIONS, prov=PROVENANCE).single()["c"]
     return s
 
 

@@ -1,0 +1,167 @@
+"""The report: targets marked against the figures, rendered as tables for the
+terminal (rich) and as Markdown for `bench-<scale>.md`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+@dataclass
+class Target:
+    name: str
+    value: float | None
+    goal: str
+    ok: bool | None  # None: not measured
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "value": self.value, "goal": self.goal, "ok": self.ok}
+
+
+def targets(r: dict) -> list[Target]:
+    """The targets of the sections that ran, each marked against its goal."""
+    out: list[Target] = []
+
+    def add(name: str, value: float | None, goal: str, test: Callable[[float], bool]) -> None:
+        out.append(Target(name, value, goal, None if value is None else bool(test(value))))
+
+    ld = r.get("load")
+    if ld and ld.get("error"):
+        out.append(Target("the load completes (one transaction)", None, "yes", False))
+    elif ld:
+        b = ld["baselines"]
+        add("load vs LOAD CSV floor (×)", b["load_csv"]["ratio"], "≥ 0.7", lambda v: v >= 0.7)
+        add("load vs one query per row (×)", b["per_row"]["ratio"], "≥ 50", lambda v: v >= 50)
+        add("load nodes/s", ld["first"]["nodes_per_s"], "≥ 30000", lambda v: v >= 30_000)
+        add("load relationships/s", ld["first"]["relationships_per_s"], "≥ 20000", lambda v: v >= 20_000)
+        add("reload vs first load (×)", ld["reload_vs_first"], "≥ 1", lambda v: v >= 1)
+    tp = r.get("templates")
+    if tp:
+        fast = {n: t for n, t in tp["templates"].items() if t["class"] in ("look-up", "2-hop")}
+        worst = max(fast.items(), key=lambda kv: kv[1]["p50_ms"], default=None)
+        add(f"template p50, slowest look-up/2-hop ({worst[0] if worst else '-'}) ms",
+            worst[1]["p50_ms"] if worst else None, "≤ 5", lambda v: v <= 5)
+        add("run_template overhead over RETURN 1 (ms)", tp["overhead_ms"], "≤ 0.5", lambda v: v <= 0.5)
+    rdf = r.get("rdf")
+    if rdf:
+        f = rdf["formats"]
+        if "nt" in f:
+            add("N-Triples export statements/s", f["nt"]["statements_per_s"], "≥ 200000", lambda v: v >= 200_000)
+            add(f"N-Triples export peak RSS MB ({f['nt']['statements']} statements)",
+                f["nt"]["memory"]["peak_rss_mb"], "≤ 150", lambda v: v <= 150)
+        for fmt in ("ttl", "jsonld"):
+            if fmt in f:
+                add(f"{fmt} export vs rdflib (×)", f[fmt]["ratio"], "≥ 5", lambda v: v >= 5)
+    return out
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def _mark(ok: bool | None) -> str:
+    return "–" if ok is None else ("✓" if ok else "✗")
+
+
+def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The report as (title, header, rows) tables."""
+    out = []
+    rows = []
+    v = r.get("validation")
+    if v:
+        rows.append(["validation", "records/s", _fmt(v["records_per_s"]), "yaml.load CSafeLoader",
+                     _fmt(v["baseline"]["records_per_s"]), _fmt(v["ratio"])])
+    ld = r.get("load")
+    if ld and ld.get("error"):
+        rows.append(["first load", "failed", ld["error"][:160], "transaction heap peak MB / limit",
+                     f"{_fmt(ld['transaction_heap_peak_mb'])} / {_fmt(ld['transaction_heap_limit_mb'])}", "–"])
+    elif ld:
+        n_el = ld["nodes"] + ld["relationships"]
+        for key, label in (("first", "first load"), ("reload", "reload")):
+            x = ld[key]
+            rows.append([label, "nodes/s · rels/s", f"{_fmt(x['nodes_per_s'])} · {_fmt(x['relationships_per_s'])}",
+                         "", "", ""])
+        for key, label in (("load_csv", "LOAD CSV … IN TRANSACTIONS"), ("per_row", "one query per row"),
+                           ("pure_python", "pure-Python driver")):
+            b = ld["baselines"][key]
+            rows.append(["first load", "elements/s", _fmt(n_el / ld["first"]["seconds"]), label,
+                         _fmt(b["elements_per_s"]), _fmt(b["ratio"])])
+        f = ld["baselines"]["load_csv"]
+        if f.get("nodes_per_s"):
+            rows.append(["LOAD CSV floor itself", "nodes/s · rels/s",
+                         f"{_fmt(f['nodes_per_s'])} · {_fmt(f['relationships_per_s'])}", "", "", ""])
+        rows.append(["reload", "seconds", _fmt(ld["reload"]["seconds"]), "first load",
+                     _fmt(ld["first"]["seconds"]), _fmt(ld["reload_vs_first"])])
+        rows.append(["first load: its transaction", "heap MB (peak)", _fmt(ld["transaction_heap_peak_mb"]),
+                     "dbms.memory.transaction.total.max", _fmt(ld["transaction_heap_limit_mb"]),
+                     _fmt(_ratio(ld["transaction_heap_peak_mb"], ld["transaction_heap_limit_mb"]))])
+    tp = r.get("templates")
+    if tp:
+        rows.append(["run_template(RETURN 1)", "p50 ms", _fmt(tp["stored_return_1"]["p50_ms"]), "bare RETURN 1",
+                     _fmt(tp["return_1"]["p50_ms"]), f"+{_fmt(tp['overhead_ms'])} ms"])
+    rdf = r.get("rdf")
+    if rdf:
+        for fmt, x in rdf["formats"].items():
+            b = x["baseline"]
+            rows.append([f"export {fmt}", "statements/s", _fmt(x["statements_per_s"]),
+                         "rdflib serialize" if b else "", _fmt(b["statements_per_s"]) if b else "–", _fmt(x["ratio"])])
+    out.append(("Figures (ratio: higher is better for cisfilm)",
+                ["measure", "unit", "cisfilm", "baseline", "baseline value", "ratio"], rows))
+    if tp:
+        trow = [[n, t["class"], str(t["runs"]), str(t["rows"]), _fmt(t["p50_ms"]), _fmt(t["p95_ms"]),
+                 _fmt(t["p99_ms"]), _fmt(t["return_1_p50_ms"]), _fmt(t["ratio_p50"])]
+                for n, t in tp["templates"].items()]
+        out.append(("Stored templates (ms; each call alternates with a bare RETURN 1; ratio: p50 ÷ its p50)",
+                    ["template", "class", "runs", "rows", "p50", "p95", "p99", "RETURN 1 p50", "ratio"], trow))
+    if rdf:
+        mrow = [[fmt, _fmt(x["statements"]), _fmt(x["memory"]["peak_rss_mb"]), _fmt(x["memory"]["rss_before_mb"]),
+                 _fmt(x["memory"]["traced_peak_mb"])] for fmt, x in rdf["formats"].items()]
+        out.append(("RDF export memory (child process, MB)",
+                    ["format", "statements", "peak RSS", "RSS before export", "tracemalloc peak"], mrow))
+    out.append(("Targets", ["target", "value", "goal", ""],
+                [[t["name"], _fmt(t["value"]), t["goal"], _mark(t["ok"])] for t in r["targets"]]))
+    return out
+
+
+def markdown(r: dict) -> str:
+    """The report as Markdown (`bench-<scale>.md`)."""
+    m, s = r["machine"], r["setup"]
+    lines = [f"### cisfilm bench — {s['scale']} ({s['entities']} entities, {s['runs']} runs, median)", "",
+             f"Machine: {m['nproc']} cores, {m['ram_gib']} GiB RAM, {m['cpu']}; Python {m['python']}, "
+             f"neo4j driver {m['neo4j_driver']} (rust ext: {'yes' if m['rust_ext'] else 'no'}); "
+             f"Neo4j {s['neo4j']} ({s['memory']}); load average {m['loadavg_start']} → {m.get('loadavg_end')}.", ""]
+    for title, header, rows in tables(r):
+        lines += [f"**{title}**", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def print_report(r: dict, console=None) -> None:
+    """The report as rich tables on `console` (default: stdout)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    m, s = r["machine"], r["setup"]
+    console.print(f"cisfilm bench — {s['scale']}: {s['entities']} entities, median of {s['runs']} run(s); "
+                  f"{m['nproc']} cores, {m['ram_gib']} GiB, {m['cpu']}; Neo4j {s['neo4j']} ({s['memory']}); "
+                  f"load average {m['loadavg_start']} → {m.get('loadavg_end')}", soft_wrap=True)
+    for title, header, rows in tables(r):
+        table = Table(title=title, title_justify="left")
+        for i, h in enumerate(header):
+            table.add_column(h, justify="left" if i == 0 else "right", overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)

@@ -1,0 +1,120 @@
+"""Running a template: entity look-up by id, name or alias, and the read-only run itself."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import neo4j
+
+from graph.errors import QueryError
+from graph.model.names import fold
+from graph.store.layout import ENTITY, NAME_KEYS
+from graph.templates.files import Template
+from graph.templates.output import to_plain
+from graph.templates.params import Param
+from graph.templates.safety import DEFAULT_TIMEOUT, check_read_only, guard, server_of
+
+_BY_ID = f"MATCH (n:{ENTITY} {{id: $id}}) RETURN n.id AS id"
+_RESOLVE = f"""
+MATCH (n:{ENTITY}) WHERE n.id IN $ids OR $key IN n.{NAME_KEYS}
+RETURN n.id AS id, n.kind AS kind, n.name AS name ORDER BY n.id
+"""
+_SUGGEST = f"""
+MATCH (n:{ENTITY}) WHERE size($key) >= 3 AND any(k IN n.{NAME_KEYS} WHERE k CONTAINS $key)
+RETURN n.id AS id, n.kind AS kind, n.name AS name ORDER BY size(n.name), n.id LIMIT 5
+"""
+
+
+def resolve_entity(tx, param: Param, value: str) -> str:
+    """An id, name or alias → the one entity id it names, or a `QueryError` saying why not."""
+    # An exact id wins whatever else the value names; the id index answers it at once,
+    # while a name has to be looked for in every entity's `name_keys`.
+    if tx.run(_BY_ID, id=value).single() is not None:
+        return value
+    rows = [dict(r) for r in tx.run(_RESOLVE, ids=[value.lower()], key=fold(value))]
+    fitting = [r for r in rows if not param.kinds or r["kind"] in param.kinds]
+    if len(fitting) == 1:
+        return fitting[0]["id"]
+    kinds = "/".join(param.kinds)
+    if not fitting and rows:
+        raise QueryError(f"parameter {param.name!r}: {value!r} names {_candidates(rows)}, "
+                         f"but {param.name} must be of kind {kinds}")
+    if fitting:
+        raise QueryError(f"parameter {param.name!r}: {value!r} is ambiguous, it names "
+                         f"{len(fitting)} entities: {_candidates(fitting)}; give an id instead")
+    suggestions = [dict(r) for r in tx.run(_SUGGEST, key=fold(value))]
+    if param.kinds:
+        suggestions = [r for r in suggestions if r["kind"] in param.kinds]
+    hint = f"; did you mean {_candidates(suggestions)}?" if suggestions else ""
+    raise QueryError(f"parameter {param.name!r}: no {kinds + ' ' if kinds else ''}entity has the id, "
+                     f"name or alias {value!r}{hint}")
+
+
+def _candidates(rows: list[dict]) -> str:
+    return ", ".join(f"{r['id']} ({r['kind']}, {r['name']})" for r in rows)
+
+
+@dataclass
+class Result:
+    """The answer to a template: column names in RETURN order, rows as plain JSON-able dicts."""
+
+    columns: list[str]
+    rows: list[dict]
+    params: dict = field(default_factory=dict)  # the bound parameters (entities as ids)
+    truncated: bool = False  # more rows existed than `limit`
+
+    def as_json(self) -> list[dict]:
+        return [{c: row.get(c) for c in self.columns} for row in self.rows]
+
+
+def run_template(driver: neo4j.Driver, template: Template, params: Mapping[str, Any] | None = None, *,
+                 database: str | None = None, limit: int | None = None, as_of: Any = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Bind `params`, check the template is read-only, resolve entities, run it read-only.
+
+    Raises `QueryError` for bad parameters, a refused template, a Cypher error or a timeout."""
+    bound, as_of = template.check(params, as_of)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise QueryError(f"limit must be a whole number ≥ 0, got {limit!r}")
+    if not (isinstance(timeout, (int, float)) and timeout > 0 and math.isfinite(timeout)):
+        raise QueryError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+    def resolve(tx) -> dict:
+        out, problems = dict(bound), []
+        for name, p in template.params.items():
+            if p.item_type != "entity" or bound[name] is None:
+                continue
+            ids = []
+            for v in (bound[name] if p.is_list else [bound[name]]):
+                try:
+                    ids.append(resolve_entity(tx, p, v))
+                except QueryError as e:
+                    problems.append(str(e))
+            out[name] = ids if p.is_list else (ids[0] if ids else None)
+        if problems:
+            raise QueryError(f"template {template.name!r}: " + "; ".join(problems))
+        out["as_of"] = as_of
+        return out
+
+    @neo4j.unit_of_work(timeout=timeout)
+    def read(tx):
+        # entities are resolved in the same read transaction: one round trip less per call
+        values = resolve(tx)
+        result = tx.run(template.text, values)
+        keys = list(result.keys())
+        rows, more = [], False
+        for record in result:
+            if limit is not None and len(rows) >= limit:
+                more = True
+                break
+            rows.append({k: to_plain(record[k]) for k in keys})
+        result.consume()
+        return values, keys, rows, more
+
+    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS,
+                        notifications_min_severity="OFF") as session:
+        check_read_only(session, template, timeout, database, server=server_of(driver))
+        values, keys, rows, more = guard(template, timeout, lambda: session.execute_read(read))
+    shown = {k: v for k, v in values.items() if k in template.params or (k == "as_of" and template.uses_as_of)}
+    return Result(columns=keys, rows=rows, params=shown, truncated=more)

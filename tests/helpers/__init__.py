@@ -1,0 +1,32 @@
+"""What several test modules share: free ports, wiping and snapshotting the graph.
+Fixtures live in tests/conftest.py; test modules import helpers from here, never
+from each other or from conftest."""
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wipe(drv) -> None:
+    with drv.session() as session:  # CALL { } IN TRANSACTIONS needs an implicit transaction
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def snapshot(driver) -> tuple[list, list]:
+    """Everything in the graph, as comparable data."""
+    nodes = driver.execute_query(
+        "MATCH (n) RETURN labels(n) AS l, properties(n) AS p ORDER BY n.id").records
+    rels = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p "
+        "ORDER BY a, t, b").records
+
+    def strip(p: dict) -> dict:
+        return {k: v for k, v in p.items() if k not in ("loaded_at", "lock")}
+
+    return ([(sorted(r["l"]), strip(r["p"])) for r in nodes],
+            [(r["a"], r["t"], r["b"], r["p"]) for r in rels])
