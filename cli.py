@@ -170,7 +170,7 @@ def settings(opts: Options, *, start: bool = True) -> Settings:
     if not status.running and start:
         typer.echo("Starting the managed Neo4j...", err=True)
         status, _ = server.start(log=lambda m: typer.echo(m, err=True))
-    if not status.running:
+    if not status.running or not status.uri:
         raise CisfilmError("the managed Neo4j is not running: run `cisfilm server start`")
     return Settings(uri=status.uri, user=status.user, password=server.password(), database=opts.database)
 
@@ -489,6 +489,7 @@ def export_cmd(
 def stats_cmd(
     ctx: typer.Context,
     format: TableOrJson = "table",
+    brief: bool = typer.Option(False, "--brief", help="Only the summary: entities by kind and the totals, in two lines."),
 ) -> None:
     """Counts by kind and relationship type, facts per source, facts with a single source."""
     from graph.store.stats import graph_stats
@@ -498,6 +499,9 @@ def stats_cmd(
         st = graph_stats(drv, opts.database)
         if format == "json":
             typer.echo(json.dumps(st.as_dict(), indent=2, ensure_ascii=False))
+            return
+        if brief:
+            typer.echo(st.brief())
             return
         from rich.console import Console
         from rich.table import Table
@@ -524,6 +528,8 @@ def browser_cmd(
     ctx: typer.Context,
     open_: bool = typer.Option(False, "--open", help="Open Neo4j Browser (the guide with --serve) in your web browser."),
     show_password: bool = typer.Option(False, "--show-password", help="Also print the password."),
+    links: bool = typer.Option(False, "--links", help="Print everything: how to connect, how to apply the style, "
+                                                      "and a deep link per stored question (long)."),
     format: TableOrJson = "table",
     style: Optional[Path] = typer.Option(None, "--style", metavar="FILE",
                                          help="Also write the Browser style (GRASS) to FILE."),
@@ -534,7 +540,9 @@ def browser_cmd(
     schema: SchemaOpt = None,
     templates: TemplatesOpt = None,
 ) -> None:
-    """Print Neo4j Browser's address, how to connect, the style command and a link per stored query."""
+    """Print Neo4j Browser's address and how to open the guide, in a few lines.
+
+    --links adds how to connect, how to apply the style and a deep link per stored question."""
     import threading
 
     from graph import browser as gb
@@ -560,7 +568,7 @@ def browser_cmd(
             if style is not None:
                 info.style_file = gb.write_style(model, style)
             typer.echo(json.dumps(info.as_dict(), indent=2, ensure_ascii=False) if format == "json"
-                       else gb.format_text(info))
+                       else gb.format_text(info, links=links))
             if open_:
                 url = info.guide_link or info.browser_link
                 if not url or not gb.open_in_web_browser(url):

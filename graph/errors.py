@@ -14,7 +14,11 @@ class CisfilmError(Exception):
 
 
 class SchemaError(CisfilmError):
-    """The schema in `schema/` is itself broken."""
+    """The schema in `schema/` is itself broken; `problems` locates each fault when known."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
 
 
 @dataclass(frozen=True, order=True)

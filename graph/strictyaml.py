@@ -73,6 +73,10 @@ class Mapping:
         hit = self.entries.get(key)
         return hit[1] if hit else None
 
+    def __getitem__(self, key: str) -> "Node":
+        """The value of a key known to be there (`KeyError` otherwise)."""
+        return self.entries[key][1]
+
     def key_mark(self, key: str) -> Mark:
         return self.entries[key][0].mark
 

@@ -3,6 +3,7 @@ and a real headless Chromium driving the real Neo4j Browser of the managed serve
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -172,6 +173,20 @@ def test_style_command_travels_in_a_deep_link(model):
     assert json.loads(arg.removeprefix(":style ")) == gb.style(model)  # Browser tries JSON first
 
 
+def test_post_connect_setting_is_one_style_command_browser_reads_back(model, tmp_path):
+    line = gb.post_connect_conf(SCHEMA)
+    name, _, value = line.partition("=")
+    assert name == "browser.post_connect_cmd" and "\n" not in line
+    # Browser splits the setting at `;` outside quotes and puts `:` before each part
+    assert ";" not in value and value.startswith("style {")
+    assert gb.applies_style(value, model) and json.loads(value.removeprefix("style ")) == gb.style(model)
+    assert not gb.applies_style("play start", model) and not gb.applies_style(None, model)
+    # a schema that cannot be read costs the style, never the server's start
+    broken = gb.post_connect_conf(tmp_path)
+    assert broken.startswith("# no browser.post_connect_cmd: the schema could not be read: ")
+    assert "\n" not in broken
+
+
 # -- :param lines, scripts, links ------------------------------------------------------
 
 def test_param_lines_cover_every_parameter_with_typed_literals(probe):
@@ -230,8 +245,8 @@ def test_every_template_has_a_deep_link_and_a_guide_slide(model, templates):
         page = guide.pages[f"guide/{t.name}.html"]
         assert f"<h3>{t.name}</h3>" in page and f"<h3>{t.name}</h3>" in main
         for line in gb.param_lines(t):
-            assert gb._e(line) in page
-        assert gb._e(t.text) in page
+            assert html.escape(line) in page
+        assert html.escape(t.text) in page
         assert f'data-exec="guide http://localhost:9/guide/{t.name}.html"' in main
     for kind in model.kinds:
         assert f"<code>:{kind}</code>" in main and f"MATCH (n:{kind}) RETURN n" in main
@@ -240,6 +255,26 @@ def test_every_template_has_a_deep_link_and_a_guide_slide(model, templates):
     for word in (PROVENANCE, "<code>sources</code>", "<code>quotes</code>", f"<code>:{SOURCE_KIND}</code>",
                  'data-exec="style http://localhost:9/cisfilm.grass"'):
         assert word in main
+
+
+def test_short_report_with_the_guide_served_or_browser_unknown(model, templates):
+    guide = gb.build_guide(model, templates, base="http://localhost:9")
+    own = gb.Target("http://127.0.0.1:7474/browser/", "bolt://127.0.0.1:7687")
+    served = gb.browser_info(model, templates, own, how_found="test", managed=True, password_file="/p",
+                             guide=guide, style_on_connect=True)
+    assert gb.format_text(served) == (
+        "Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password in /p)\n"
+        f"Guide: {served.guide_link}\n"
+        "Style: click 'apply the cisfilm style' in the guide; per-question links: cisfilm browser --serve --links")
+    unknown = gb.browser_info(model, templates, gb.Target(None, "bolt://h:7687", database="films"),
+                              how_found="cannot tell", managed=False)
+    assert gb.format_text(unknown) == (
+        "Neo4j Browser: unknown — cannot tell\n"
+        "  connect to bolt://h:7687 (database films) as user neo4j, password from NEO4J_PASSWORD\n"
+        "Guide: cisfilm browser --serve, then open the link it prints; per-question links: cisfilm browser --links\n"
+        "Style: cisfilm browser --links shows how to apply it")
+    full = gb.format_text(unknown, links=True)
+    assert all(f"  {name} — " in full for name in templates) and "Connect URL:   bolt://h:7687" in full
 
 
 def test_links_name_the_server_only_when_browser_is_not_its_own():
@@ -348,19 +383,36 @@ def test_every_stored_question_answers_in_browser_as_in_the_cli(seeded, template
         assert len(guide) == len(cli) and guide == link, name
 
 
-def test_cli_browser_text(run_cli, server, seeded, templates):
+def test_cli_browser_text_fits_a_screen(run_cli, server, seeded, templates):
     st = server.status()
     result = run_cli("browser")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Neo4j Browser: {st.browser_url} (user neo4j, password in {st.password_file})\n"
+        "Guide: cisfilm browser --serve, then open the link it prints; per-question links: cisfilm browser --links\n"
+        "Style: applied by Browser when it connects (the server's browser.post_connect_cmd)\n")
+    assert server.password() not in result.output
+    shown = run_cli("browser", "--show-password")
+    assert shown.exit_code == 0
+    assert shown.output.splitlines()[0].endswith(f" (user neo4j, password {server.password()})")
+
+
+def test_cli_browser_links_lists_every_stored_question(run_cli, server, seeded, templates):
+    st = server.status()
+    result = run_cli("browser", "--links")
     assert result.exit_code == 0, result.output
     out = result.output
     assert f"Neo4j Browser: {st.browser_url}\n" in out
     assert f"Connect URL:   {st.uri}" in out and "User:          neo4j" in out
     assert f"in {st.password_file}" in out
     assert server.password() not in out
+    assert "applied by Browser when it connects (the server's browser.post_connect_cmd)" in out
     for name in templates:
         assert f"  {name} — " in out
+    links = re.findall(r"^    (http\S+)$", out, re.M)
+    assert len(links) == len(templates) and all(browser_reads(x)[0] == ["edit"] for x in links)
     assert "cisfilm browser --serve" in out
-    shown = run_cli("browser", "--show-password")
+    shown = run_cli("browser", "--links", "--show-password")
     assert shown.exit_code == 0 and f"Password:      {server.password()}" in shown.output
 
 
@@ -374,13 +426,14 @@ def test_cli_browser_json_and_style_file(run_cli, server, seeded, model, templat
     assert data["connect"] == {"uri": st.uri, "user": "neo4j", "database": None, "password_file": st.password_file}
     assert data["style"]["file"] == str(style_file) and style_file.read_text() == gb.grass(model)
     assert browser_reads(data["style"]["link"])[1] == gb.style_command(model)
+    assert data["style"]["on_connect"] is True  # the managed server's browser.post_connect_cmd
     assert data["guide"] is None
     assert [t["name"] for t in data["templates"]] == list(templates)
     signatures = next(t for t in data["templates"] if t["name"] == "signatures")
     assert '(p:Entity {id: "person-boris-khanchalyan"})' in signatures["editor"]  # looked up in the graph
     assert all(t["link"] for t in data["templates"])
     bad = run_cli("browser", "--format", "xml")
-    assert bad.exit_code == 1 and "unknown format 'xml'" in bad.output
+    assert bad.exit_code == 2 and "'xml' is not one of" in bad.output
 
 
 def test_cli_browser_for_a_server_given_by_uri(run_cli, settings, seeded):
@@ -393,7 +446,8 @@ def test_cli_browser_for_a_server_given_by_uri(run_cli, settings, seeded):
     dbms = urllib.parse.quote(settings.uri.replace("bolt://", "bolt://neo4j@"), safe="")
     assert data["browser_link"] == f"http://db.example:7474/browser/?dbms={dbms}"
     text = run_cli("browser", "--browser-url", "http://db.example:7474/browser/", env=env).output
-    assert "the one in NEO4J_PASSWORD" in text and settings.password not in text
+    assert text.splitlines()[0] == f"Neo4j Browser: {data['browser_link']} (user neo4j, password from NEO4J_PASSWORD)"
+    assert settings.password not in text
 
 
 def test_cli_browser_serve_and_open(server, seeded, cli_env, tmp_path):
@@ -494,9 +548,12 @@ def test_neo4j_browser_runs_stored_questions_from_the_guide_and_a_deep_link(
             entity = next(t for t in info.templates if t.name == "entity")
             page.goto(entity.link)
             expect(page.get_by_text("You are connected as user")).to_be_visible()  # with the kept credentials
+            # the server's post-connect `:style {...}` comes in on its own; wait for it, so that
+            # it cannot land on top of the answer's frame
+            expect(page.get_by_test_id("frameCommand").filter(has_text=":style {")).not_to_have_count(0)
             page.get_by_test_id("editor-Run").click()
-            answer = page.get_by_test_id("frame").first
-            expect(answer.get_by_test_id("frameCommand")).to_contain_text("// cisfilm query entity")
+            answer = page.get_by_test_id("frame").filter(
+                has=page.get_by_test_id("frameCommand").filter(has_text="// cisfilm query entity")).first
             expect(answer).to_contain_text("АНО «Москино»")
             expect(answer).to_contain_text("Moskino")
 
@@ -531,16 +588,69 @@ def test_neo4j_browser_runs_stored_questions_from_the_guide_and_a_deep_link(
             ctx.close()
 
 
-def test_readme_explains_browser_exploration():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "## Explore in Neo4j Browser" in readme and "`cisfilm browser" in readme
-    assert "](docs/browser.png)" in readme and (ROOT / "docs" / "browser.png").stat().st_size > 10_000
+def test_managed_browser_applies_the_style_when_it_connects_without_a_click(
+        server, seeded, model, output_dir, tmp_path):
+    """The managed server's `browser.post_connect_cmd` runs `:style {...}` once Browser
+    connects: a fresh web browser, Browser's plain address, the connect form, and the
+    kinds show in their colours. Nothing but Connect and Run is clicked."""
+    from playwright.sync_api import expect, sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: ./run test installs it (apt-get install chromium)"
+    expect.set_options(timeout=30_000)
+    st = server.status()
+    colours = gb.kind_colours(model)
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+            headless=True, viewport={"width": 1600, "height": 1000})
+        try:
+            ctx.set_default_timeout(30_000)
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
+            page.goto(st.browser_url)
+            expect(page.get_by_test_id("boltaddress")).to_have_value(f"127.0.0.1:{st.bolt_port}")
+            kept_style = "JSON.parse(localStorage.getItem('neo4j.grass'))"  # Browser's style state, as it keeps it
+            assert page.evaluate(kept_style) is None  # a fresh web browser: no style kept from before
+            page.get_by_test_id("username").fill(st.user)
+            page.get_by_test_id("password").fill(server.password())
+            page.get_by_test_id("connect").click()
+            expect(page.get_by_text("You are connected as user")).to_be_visible()
+
+            # Browser ran the server's command by itself: the inline style, not a URL a guide link names
+            styled = page.get_by_test_id("frameCommand").filter(has_text=":style {")
+            expect(styled).to_have_count(1)
+            assert "Could not parse grass" not in page.get_by_test_id("stream").inner_text()
+            deadline = time.monotonic() + 10  # Browser writes its state out within a second (debounced)
+            while (kept := page.evaluate(kept_style)) is None and time.monotonic() < deadline:
+                page.wait_for_timeout(200)  # (wait_for_function would need eval, which Browser's CSP forbids)
+            assert kept == gb.style(model)  # Browser's style state holds our rules, every one
+
+            # ...and draws with it: a query typed and run, each kind in its colour, named
+            page.get_by_test_id("activeEditor").click()
+            page.keyboard.type("MATCH (n:Entity) WHERE n.kind IN ['Organization', 'Person'] RETURN n")
+            page.get_by_test_id("editor-Run").click()
+            graph = page.get_by_test_id("frame").filter(
+                has=page.get_by_test_id("frameCommand").filter(has_text="MATCH (n:Entity)")).first
+            for kind in ("Organization", "Person"):
+                chip = graph.get_by_test_id(f"property-details-overview-node-label-{kind}")
+                r, g, b = (int(colours[kind][i:i + 2], 16) for i in (1, 3, 5))
+                expect(chip).to_have_css("background-color", f"rgb({r}, {g}, {b})")
+                expect(graph.locator(f'svg g.node circle.b-outline[fill="{colours[kind]}"]')).not_to_have_count(0)
+            expect(graph.locator("svg text.caption", has_text=re.compile("Moskino"))).not_to_have_count(0)
+            page.wait_for_timeout(2500)  # let the force layout settle for the picture
+            page.screenshot(path=str(output_dir / "browser-style-on-connect.png"))
+        finally:
+            ctx.close()
+
+
+def test_docs_explain_browser_exploration():
+    doc = (ROOT / "docs" / "browser.md").read_text(encoding="utf-8")
+    assert "# Explore in Neo4j Browser" in doc and "`cisfilm browser" in doc
+    assert "](browser.png)" in doc and (ROOT / "docs" / "browser.png").stat().st_size > 10_000
+    assert "cisfilm browser" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_query_of_the_guide_runs(seeded, model, templates):
     """The clickable blocks of the guide's model and provenance slides are valid, read-only Cypher."""
-    import html
-
     guide = gb.build_guide(model, templates, base="http://localhost:9")
     slides = guide.pages[gb.GUIDE_FILE].split("<slide>")[1:5]
     blocks = [html.unescape(b) for slide in slides for b in re.findall(r'<pre class="runnable">(.*?)</pre>', slide, re.S)]

@@ -29,7 +29,7 @@ from graph.rdf.shacl import shapes_graph, validate_export, validate_graph
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
 SEEDS = ROOT / "seeds"
-README = ROOT / "README.md"
+RDF_DOC = ROOT / "docs" / "rdf.md"
 
 RDFLIB = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml", "trig": "trig", "nq": "nquads"}
 OXI = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
@@ -585,12 +585,11 @@ def test_ontology_declares_every_cf_term(model, seeds_export):
     assert ox.parse((SCHEMA / "ontology.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
 
 
-# -- the README's SPARQL examples -----------------------------------------------------
+# -- the SPARQL examples of docs/rdf.md ---------------------------------------------------
 
 def readme_queries() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## RDF for linked-data consumers", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sparql\n(.*?)```", section, flags=re.S)
+    text = RDF_DOC.read_text(encoding="utf-8")
+    return re.findall(r"```sparql\n(.*?)```", text, flags=re.S)
 
 
 def test_readme_sparql_examples_answer_over_the_seeds(seeds_export):

@@ -62,3 +62,33 @@ def test_stats_on_an_empty_graph(driver, run_cli):
     result = run_cli("stats", "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["nodes"] == 0
+
+
+def test_stats_brief_is_two_lines_with_every_kind(driver, run_cli):
+    load_paths(driver, [SEEDS], SCHEMA)
+    kinds, types, per_source, single_nodes, single_rels = expected()
+    result = run_cli("stats", "--brief")
+    assert result.exit_code == 0, result.output
+    first, second = result.output.splitlines()
+    assert first.startswith(f"{sum(kinds.values())} entities (") and f"{sum(types.values())} relationships" in first
+    for kind, n in kinds.items():
+        assert f"{n} {kind}" in first
+    assert second == f"Facts with a single source: {single_nodes} entities, {single_rels} relationships."
+
+
+def test_a_bad_format_is_refused_before_anything_connects(run_cli, tmp_path):
+    # nothing listens on this URI: a connection attempt would fail differently (exit 1)
+    result = run_cli("--uri", "bolt://127.0.0.1:9", "stats", "--format", "yaml")
+    assert result.exit_code == 2
+    assert "'yaml' is not one of: table, json" in result.output
+    legacy = run_cli("--uri", "bolt://127.0.0.1:9", "server", "status", "--format", "text",
+                     env={"CISFILM_HOME": str(tmp_path)})
+    assert legacy.exit_code == 3 and "Neo4j is not running." in legacy.output  # `text` still means the table form
+
+
+def test_cli_format_choices_are_the_librarys():
+    import cli
+    from graph.rdf import FORMATS as RDF
+    from graph.templates import FORMATS as QUERY
+
+    assert cli.RDF_FORMATS == RDF and cli.QUERY_FORMATS == QUERY

@@ -956,14 +956,25 @@ def test_cli_list_parameter_and_repeated_keys(run_cli, seeded):
     (["query", "posts", "--as-of", "yesterday"],
      "Error: --as-of: expected a date YYYY, YYYY-MM or YYYY-MM-DD, got 'yesterday'\n"),
     (["query", "agreements", "--as-of", "2025"], "Error: template 'agreements' does not take --as-of\n"),
-    (["query", "agreements", "--format", "xml"], "Error: unknown format 'xml': use table, json, csv\n"),
-    (["queries", "--format", "csv"], "Error: unknown format 'csv': use table or json\n"),
 ])
 def test_cli_bad_parameters_are_refused_before_connecting(run_cli, args, message):
     # A Neo4j that is not there: every one of these fails before any connection is tried.
     result = run_cli(*args, env={"NEO4J_URI": "bolt://127.0.0.1:9"})
     assert result.exit_code == 1
     assert result.stderr == message
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args, message", [
+    (["query", "agreements", "--format", "xml"], "'xml' is not one of: table, json, csv"),
+    (["queries", "--format", "csv"], "'csv' is not one of: table, json"),
+    (["export", "--format", "csv"], "'csv' is not one of: ttl, nt, jsonld, xml, trig, nq"),
+])
+def test_cli_bad_formats_are_refused_when_the_command_line_is_read(run_cli, args, message):
+    result = run_cli(*args, env={"NEO4J_URI": "bolt://127.0.0.1:9"})
+    assert result.exit_code == 2  # a usage error, before any connection is tried
+    text = " ".join(re.sub("[│╭╮╰╯─]", " ", result.stderr).split())  # rich draws a box around it
+    assert "Invalid value for '--format'" in text and message in text
     assert result.stdout == ""
 
 
@@ -1039,14 +1050,15 @@ def test_shell_completion_of_template_names(run_cli):
 
 # -- docs kept true ----------------------------------------------------------------------
 
-def test_readme_lists_every_template_with_its_description(templates):
+def test_docs_list_every_template_with_its_description(templates):
     from graph.templates import markdown_table
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
     start, end = "<!-- templates:start -->\n", "<!-- templates:end -->"
-    assert start in readme and end in readme, "README.md needs the templates markers"
-    section = readme.split(start, 1)[1].split(end, 1)[0]
-    assert section == markdown_table(templates), "README's stored questions are stale: regenerate the table"
+    assert start in doc and end in doc, "docs/queries.md needs the templates markers"
+    section = doc.split(start, 1)[1].split(end, 1)[0]
+    assert section == markdown_table(templates), "docs/queries.md's stored questions are stale: regenerate the table"
     for t in templates.values():
         assert f"| `{t.name}` |" in section and t.description in section
-    assert "`cisfilm query NAME" in readme and "`cisfilm queries" in readme
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "cisfilm query " in readme and "cisfilm queries" in readme and "(docs/queries.md)" in readme

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from graph.browser.cypher import example_values, param_lines
-from graph.browser.style import grass, kind_colours
+from graph.browser.stylesheet import grass, kind_colours
 from graph.model.schema import SOURCE_KIND, Model
 from graph.store.layout import ENTITY, PROVENANCE
 from graph.templates import RESERVED, Template

@@ -71,9 +71,9 @@ class Checker:
                 if "source" not in item:
                     self.error(item.mark, f"{ipath}.source", "missing required field 'source'")
                 else:
-                    sid = self.ident(item.get("source"), f"{ipath}.source")  # type: ignore[arg-type]
+                    sid = self.ident(item["source"], f"{ipath}.source")
                 if "quote" in item:
-                    q = self.text(item.get("quote"), f"{ipath}.quote", one_line=False)  # type: ignore[arg-type]
+                    q = self.text(item["quote"], f"{ipath}.quote", one_line=False)
                     quote = "" if q is MISSING else q
             else:
                 sid = self.ident(item, ipath)

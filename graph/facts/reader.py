@@ -105,8 +105,8 @@ def collect(paths: Iterable[str | Path], model: Model, *, strict: bool = False) 
     problems += c.problems
     problems += check_set(entities, relations, model, strict=strict)
     facts = FactSet(files=[str(p) for p in files])
-    for e in entities:
-        facts.entities.setdefault(e.id, e)
+    for entity in entities:
+        facts.entities.setdefault(entity.id, entity)
     facts.relations = relations
     return facts, problems
 
@@ -159,20 +159,20 @@ def _document(c: Checker, root: sy.Node, entities: list[Entity], relations: list
 def _quoted_sources(c: Checker, node: sy.Mapping, path: str, positions, required: bool) -> tuple[list[str], list[str]]:
     pairs = []
     if "sources" in node:
-        pairs = c.sources(node.get("sources"), f"{path}.sources", positions)  # type: ignore[arg-type]
+        pairs = c.sources(node["sources"], f"{path}.sources", positions)
     elif required:
         c.error(node.mark, f"{path}.sources", "missing sources: every fact names at least one Source")
     sources = [s for s, _ in pairs]
     quotes = [q for _, q in pairs]
     if "quote" in node:
-        qnode = node.get("quote")
-        quote = c.text(qnode, f"{path}.quote", one_line=False)  # type: ignore[arg-type]
-        positions["quote"] = qnode.mark  # type: ignore[union-attr]
+        qnode = node["quote"]
+        quote = c.text(qnode, f"{path}.quote", one_line=False)
+        positions["quote"] = qnode.mark
         if quote is not MISSING:
             if len(sources) == 1 and not quotes[0]:
                 quotes[0] = quote
             elif sources:
-                c.error(qnode.mark, f"{path}.quote",  # type: ignore[union-attr]
+                c.error(qnode.mark, f"{path}.quote",
                         "a top-level quote needs exactly one source given as a bare id; "
                         "with several, write sources: [{source: ..., quote: ...}]")
     return sources, quotes
@@ -185,14 +185,14 @@ def _entity(c: Checker, node: sy.Mapping, path: str) -> Entity | None:
         if key not in node:
             c.error(node.mark, f"{path}.{key}", f"missing required field {key!r}")
     if "id" in node:
-        positions["id"] = node.get("id").mark  # type: ignore[union-attr]
-        eid = c.ident(node.get("id"), f"{path}.id")  # type: ignore[arg-type]
+        positions["id"] = node["id"].mark
+        eid = c.ident(node["id"], f"{path}.id")
     if "kind" in node:
-        knode = node.get("kind")
-        positions["kind"] = knode.mark  # type: ignore[union-attr]
-        kind = c.text(knode, f"{path}.kind")  # type: ignore[arg-type]
+        knode = node["kind"]
+        positions["kind"] = knode.mark
+        kind = c.text(knode, f"{path}.kind")
         if kind is not MISSING and kind not in c.model.kinds:
-            c.error(knode.mark, f"{path}.kind",  # type: ignore[union-attr]
+            c.error(knode.mark, f"{path}.kind",
                     f"unknown kind {kind!r}{suggest(kind, c.model.kinds)} "
                     f"(kinds: {', '.join(sorted(c.model.kinds))})")
             kind = MISSING
@@ -225,9 +225,9 @@ def _relation(c: Checker, node: sy.Mapping, path: str) -> Relation | None:
         if key not in node:
             c.error(node.mark, f"{path}.{key}", f"missing required field {key!r}")
             continue
-        vnode = node.get(key)
-        positions[key] = vnode.mark  # type: ignore[union-attr]
-        values[key] = (c.text if key == "type" else c.ident)(vnode, f"{path}.{key}")  # type: ignore[arg-type, operator]
+        vnode = node[key]
+        positions[key] = vnode.mark
+        values[key] = c.text(vnode, f"{path}.{key}") if key == "type" else c.ident(vnode, f"{path}.{key}")
     rtype = values.get("type", MISSING)
     spec = None
     if rtype is not MISSING:

@@ -208,7 +208,7 @@ class _Reader:
         if not type_:
             return None
         if type_ not in FIELD_TYPES:
-            self.err(node.get("type").mark, f"{path}.type",  # type: ignore[union-attr]
+            self.err(node["type"].mark, f"{path}.type",
                      f"unknown field type {type_!r}{suggest(type_, FIELD_TYPES)}")
             return None
         items = None
@@ -220,7 +220,7 @@ class _Reader:
             if items not in ITEM_TYPES:
                 why = (f"a list cannot hold {items} values" if items in FIELD_TYPES
                        else f"unknown item type {items!r}{suggest(items, ITEM_TYPES)}")
-                self.err(node.get("items").mark, f"{path}.items",  # type: ignore[union-attr]
+                self.err(node["items"].mark, f"{path}.items",
                          f"{why}; items are one of: {', '.join(ITEM_TYPES)}")
                 return None
         elif "items" in node:
@@ -305,7 +305,7 @@ def load_model(schema_dir: str | Path) -> Model:
 
     common: dict[str, FieldSpec] = {}
     rel_common: dict[str, FieldSpec] = {}
-    languages = LANGUAGES
+    languages: tuple[str, ...] = LANGUAGES
     croot = r.load(cfile, label(cfile))
     if croot is not None:
         r.keys(croot, "", ("fields", "relation_properties", "languages"), ("fields",))
@@ -327,7 +327,7 @@ def load_model(schema_dir: str | Path) -> Model:
             continue
         r.keys(root, "", ("kind", "description", "rdf", "fields", "relations"), ("kind",))
         name = r.text(root.get("kind"), "kind")
-        mark = root.get("kind").mark if root.get("kind") is not None else root.mark  # type: ignore[union-attr]
+        mark = root["kind"].mark if "kind" in root else root.mark
         if not name:
             continue
         if not LABEL_RE.fullmatch(name):
@@ -337,7 +337,7 @@ def load_model(schema_dir: str | Path) -> Model:
         own = r.fields(root.get("fields"), "fields", prefixes)
         for fname, spec in own.items():
             if fname in common:
-                r.err(spec.mark, f"fields.{fname}", f"{fname!r} is a common field (schema/_common.yaml); do not redeclare it")
+                r.err(spec.mark or root.mark, f"fields.{fname}", f"{fname!r} is a common field (schema/_common.yaml); do not redeclare it")
         rdf_class, class_by = None, None
         rdf = root.get("rdf")
         if isinstance(rdf, sy.Mapping):
@@ -387,9 +387,7 @@ def load_model(schema_dir: str | Path) -> Model:
 
 def _schema_error(problems: list[Problem]) -> SchemaError:
     lines = "\n".join(str(p) for p in sorted(problems))
-    err = SchemaError(f"{len(problems)} problem(s) in the schema:\n{lines}")
-    err.problems = sorted(problems)  # type: ignore[attr-defined]
-    return err
+    return SchemaError(f"{len(problems)} problem(s) in the schema:\n{lines}", sorted(problems))
 
 
 def _class_by(r: _Reader, node: sy.Node | None, own: dict[str, FieldSpec], prefixes) -> ClassBy | None:
@@ -402,7 +400,7 @@ def _class_by(r: _Reader, node: sy.Node | None, own: dict[str, FieldSpec], prefi
     fname = r.text(node.get("field"), "rdf.class_by.field")
     spec = own.get(fname)
     if fname and (spec is None or spec.type != "enum"):
-        r.err(node.get("field").mark, "rdf.class_by.field", f"{fname!r} is not an enum field of this kind")  # type: ignore[union-attr]
+        r.err(node["field"].mark, "rdf.class_by.field", f"{fname!r} is not an enum field of this kind")
         return None
     values: dict[str, str] = {}
     vnode = node.get("values")
@@ -434,7 +432,7 @@ def _relations(r: _Reader, raw, kinds, rel_common, prefixes) -> dict[str, Relati
         own = r.fields(node.get("properties"), f"{path}.properties", prefixes)
         for pname, spec in own.items():
             if pname in rel_common:
-                r.err(spec.mark, f"{path}.properties.{pname}",
+                r.err(spec.mark or node.mark, f"{path}.properties.{pname}",
                       f"{pname!r} is a common relation property (schema/_common.yaml); do not redeclare it")
         rdf = r.curie(node.get("rdf"), f"{path}.rdf", prefixes)
         description = r.text(node.get("description"), f"{path}.description")

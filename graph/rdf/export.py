@@ -22,8 +22,14 @@ from graph.rdf.iris import DEFAULT_BASE, encode_id
 from graph.rdf.mapping import Mapping
 from graph.rdf.writers import WRITERS, Writer
 from graph.rdf.writers.common import Block
-from graph.store.layout import (EXPORT_BAD_KINDS, EXPORT_DUPLICATE_IDS, EXPORT_ENTITIES, EXPORT_IDS_IN,
-                                 EXPORT_UNSAFE_IDS, PROVENANCE)
+from graph.store.layout import (
+    EXPORT_BAD_KINDS,
+    EXPORT_DUPLICATE_IDS,
+    EXPORT_ENTITIES,
+    EXPORT_IDS_IN,
+    EXPORT_UNSAFE_IDS,
+    PROVENANCE,
+)
 
 FORMATS = tuple(WRITERS)
 EXTENSIONS = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml",

@@ -87,7 +87,7 @@ def url_term(value: str) -> Term:
     v = clean(value)
     m = re.match(r"(?i)(https?)://([^/?#]*)", v)
     a = _AUTHORITY.fullmatch(m.group(2)) if m else None
-    if a is None:
+    if m is None or a is None:
         return Lit(v, "", XSD + "anyURI")
     userinfo, host, port = a.groups()
     if host.startswith("["):

@@ -55,6 +55,39 @@ class Vocab:
         "quote": "cf:quote",
     }
 
+    # the attributes __init__ sets, one per term (and per common field overriding one)
+    Statement: str
+    subject: str
+    predicate: str
+    object: str
+    langString: str
+    qualifiedDerivation: str
+    Derivation: str
+    entity: str
+    wasDerivedFrom: str
+    source: str
+    Membership: str
+    member: str
+    organization: str
+    role: str
+    Role: str
+    memberDuring: str
+    holds: str
+    postIn: str
+    Post: str
+    prefLabel: str
+    roleName: str
+    startDate: str
+    endDate: str
+    ProperInterval: str
+    Instant: str
+    hasBeginning: str
+    hasEnd: str
+    gYear: str
+    gYearMonth: str
+    date: str
+    quote: str
+
     def __init__(self, model: Model):
         missing = sorted({c.split(":")[0] for c in self.TERMS.values()} - set(model.prefixes))
         if missing:
@@ -217,15 +250,15 @@ class Mapping:
             rsources, rquotes = _provenance(rprops)
             rcore = tuple(sorted({mint.graph(x) for x in rsources}))
             add(s, rule.predicate, o, rcore)
-            f = mint.fact(node_id, rel_type, to_id)
-            add(f, RDF_TYPE, v.Statement, rcore)
-            add(f, v.subject, s, rcore)
-            add(f, v.predicate, rule.predicate, rcore)
-            add(f, v.object, o, rcore)
+            stmt = mint.fact(node_id, rel_type, to_id)
+            add(stmt, RDF_TYPE, v.Statement, rcore)
+            add(stmt, v.subject, s, rcore)
+            add(stmt, v.predicate, rule.predicate, rcore)
+            add(stmt, v.object, o, rcore)
             for pr in rule.props:
                 for val in self.values(pr, rprops):
-                    add(f, pr.predicate, val, rcore)
-            provenance(f, rsources, rquotes)
+                    add(stmt, pr.predicate, val, rcore)
+            provenance(stmt, rsources, rquotes)
             if rule.membership and post is not None:
                 self._membership(add, s, node_id, to_id, post, rsources, rcore)
         return sort_block(acc, first=s)

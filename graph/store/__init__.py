@@ -2,7 +2,8 @@
 
 - `connection`: `Settings`, `open_driver` (driver errors → `ConnectionFailed`)
 - `server`: the managed Neo4j fetched from Maven Central (`ManagedServer`)
-- `layout`: labels, the provenance type, the meta node, internal property names
+- `layout`: labels, the provenance type, the meta node, internal property names, and
+  the internal Cypher over them (loading, counts, constraints, the RDF export's reads)
 - `constraints`: constraints and indexes from the schema
 - `load`: validated facts → Neo4j, all-or-nothing, with dry-run and prune
 - `stats`: counts by kind, facts per source, single-source facts

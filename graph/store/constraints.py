@@ -4,8 +4,16 @@ from __future__ import annotations
 import neo4j
 
 from graph.model.schema import Model
-from graph.store.layout import (AWAIT_INDEXES, DROP_RELATION_SOURCES_INDEX, LAYOUT_SCHEMA, RELATION_SOURCES_INDEX,
-                                RELATION_SOURCES_INDEX_TYPES, entity_names_index, kind_schema, relation_sources_index)
+from graph.store.layout import (
+    AWAIT_INDEXES,
+    DROP_RELATION_SOURCES_INDEX,
+    LAYOUT_SCHEMA,
+    RELATION_SOURCES_INDEX,
+    RELATION_SOURCES_INDEX_TYPES,
+    entity_names_index,
+    kind_schema,
+    relation_sources_index,
+)
 
 
 def constraint_statements(model: Model) -> list[str]:

@@ -27,12 +27,26 @@ from neo4j import exceptions as nx
 
 from graph.errors import LoadError, first_line
 from graph.model.names import fold
-from graph.model.types import TYPES
 from graph.model.schema import Model
+from graph.model.types import TYPES
 from graph.store.constraints import ensure_schema
-from graph.store.layout import (DELETE_NODES, DELETE_RELATIONS, HASH, LOADED, LOADED_NODES, LOADED_RELATIONS, LOCK,
-                                 META_ID, NAME_KEYS, PROVENANCE, STAMP_LOAD, remove_kind, write_nodes,
-                                 write_provenance, write_relations)
+from graph.store.layout import (
+    DELETE_NODES,
+    DELETE_RELATIONS,
+    HASH,
+    LOADED,
+    LOADED_NODES,
+    LOADED_RELATIONS,
+    LOCK,
+    META_ID,
+    NAME_KEYS,
+    PROVENANCE,
+    STAMP_LOAD,
+    remove_kind,
+    write_nodes,
+    write_provenance,
+    write_relations,
+)
 
 BATCH = 2000
 # A load is one transaction, and a large one outlasts the 60 s the managed server allows
@@ -214,8 +228,8 @@ def _gone(old_keys: list, wanted: set, prune: bool, diff: Diff, group: Callable)
 
 
 def plan(nodes: list[NodeRow], rels: list[RelRow], existing_nodes: dict[str, tuple[str, str]],
-         existing_rels: dict[tuple[str, str, str], str], prune: bool,
-         foreign_nodes: frozenset[str] = frozenset(), foreign_rels: frozenset[tuple[str, str, str]] = frozenset()) -> Plan:
+         existing_rels: dict[tuple[str, str, str], str], prune: bool, foreign_nodes: frozenset[str] = frozenset(),
+         foreign_rels: frozenset[tuple[str, str, str]] = frozenset()) -> Plan:
     """What to write. `existing_*`: what earlier loads wrote (with its hash; a node also with its
     kind); `foreign_*`: the ids and relationship keys present in the graph but not written by a
     load (made by hand), which a load adopts, so it merges into them rather than creating beside them."""
@@ -275,6 +289,14 @@ def _split(rows: list, fresh: Callable) -> list[tuple[bool, list]]:
     return [(True, yes), (False, no)]
 
 
+def _groups(rows: list, key: Callable) -> list[tuple[str, list]]:
+    """`rows` grouped by `key(row)`, in key order; each group in the given order."""
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return sorted(groups.items())
+
+
 def _batches(rows: list, size: int = BATCH) -> Iterable[list]:
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
@@ -291,42 +313,26 @@ def _write(tx, model: Model, p: Plan, progress: Progress | None) -> None:
         if progress:
             progress("writing", done, total)
 
-    for batch in _batches(p.rels_remove):
-        tx.run(DELETE_RELATIONS, rows=[list(k) for k in batch]).consume()
-        tick(len(batch))
-    for batch in _batches(p.nodes_remove):
-        tx.run(DELETE_NODES, ids=batch).consume()
-        tick(len(batch))
-    by_old_kind: dict[str, list[str]] = {}
-    for nid, old in p.nodes_relabel:
-        by_old_kind.setdefault(old, []).append(nid)
-    for old, ids in sorted(by_old_kind.items()):
-        tx.run(remove_kind(model, old), ids=ids).consume()
-        tick(len(ids))
-    by_kind: dict[str, list[NodeRow]] = {}
-    for row in p.nodes_write:
-        by_kind.setdefault(row.kind, []).append(row)
-    for kind, rows in sorted(by_kind.items()):
+    def run(query: str, rows: list, param: str = "rows", shape: Callable = lambda r: r) -> None:
+        for batch in _batches(rows):
+            tx.run(query, **{param: [shape(r) for r in batch]}).consume()
+            tick(len(batch))
+
+    run(DELETE_RELATIONS, p.rels_remove, shape=list)
+    run(DELETE_NODES, p.nodes_remove, "ids")
+    for old, relabel in _groups(p.nodes_relabel, lambda r: r[1]):
+        tx.run(remove_kind(model, old), ids=[nid for nid, _ in relabel]).consume()
+        tick(len(relabel))
+    for kind, rows in _groups(p.nodes_write, lambda r: r.kind):
         for fresh, part in _split(rows, lambda r: r.id in p.nodes_fresh):
-            query = write_nodes(model, kind, fresh)
-            for batch in _batches(part):
-                tx.run(query, rows=[{"id": r.id, "props": r.props} for r in batch]).consume()
-                tick(len(batch))
+            run(write_nodes(model, kind, fresh), part, shape=lambda r: {"id": r.id, "props": r.props})
     # Provenance edges follow the entity's `sources` list: rebuilt for rewritten entities.
     for fresh, part in _split(p.nodes_write, lambda r: r.id in p.nodes_fresh):
-        query = write_provenance(fresh)
-        for batch in _batches(part):
-            tx.run(query, rows=[{"id": r.id, "sources": r.sources, "quotes": r.quotes} for r in batch]).consume()
-            tick(len(batch))
-    by_type: dict[str, list[RelRow]] = {}
-    for row in p.rels_write:
-        by_type.setdefault(row.type, []).append(row)
-    for rtype, rows in sorted(by_type.items()):
+        run(write_provenance(fresh), part, shape=lambda r: {"id": r.id, "sources": r.sources, "quotes": r.quotes})
+    for rtype, rows in _groups(p.rels_write, lambda r: r.type):
         for fresh, part in _split(rows, lambda r: r.key in p.rels_fresh):
-            query = write_relations(model, rtype, fresh)
-            for batch in _batches(part):
-                tx.run(query, rows=[{"start": r.start, "end": r.end, "props": r.props} for r in batch]).consume()
-                tick(len(batch))
+            run(write_relations(model, rtype, fresh), part,
+                shape=lambda r: {"start": r.start, "end": r.end, "props": r.props})
     tx.run(STAMP_LOAD, id=META_ID).consume()
 
 

@@ -288,8 +288,11 @@ dbms.transaction.timeout=60s
 db.transaction.timeout=60s
 dbms.security.procedures.unrestricted=
 """
+        # Browser applies the cisfilm style (from the schema) whenever it connects.
+        from graph.browser.stylesheet import post_connect_conf
+
         path = self.conf_dir / "neo4j.conf"
-        path.write_text(conf)
+        path.write_text(conf + post_connect_conf() + "\n")
 
     def _set_initial_password(self, java: str) -> None:
         password = secrets.token_urlsafe(24)

@@ -5,8 +5,14 @@ from dataclasses import dataclass, field
 
 import neo4j
 
-from graph.store.layout import (FACTS_PER_SOURCE, NODES_BY_KIND, PROVENANCE, RELATIONS_BY_TYPE, SINGLE_SOURCE_NODES,
-                                 SINGLE_SOURCE_RELATIONS)
+from graph.store.layout import (
+    FACTS_PER_SOURCE,
+    NODES_BY_KIND,
+    PROVENANCE,
+    RELATIONS_BY_TYPE,
+    SINGLE_SOURCE_NODES,
+    SINGLE_SOURCE_RELATIONS,
+)
 
 
 @dataclass
@@ -24,6 +30,14 @@ class Stats:
     @property
     def relations(self) -> int:
         return sum(self.relations_by_type.values())
+
+    def brief(self) -> str:
+        """Two lines: entities by kind, then the totals and the single-source facts."""
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.nodes_by_kind.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+        return (f"{self.nodes} entities ({kinds or 'none'}), {self.relations} relationships, "
+                f"{len(self.facts_per_source)} sources.\n"
+                f"Facts with a single source: {self.single_source_nodes} entities, "
+                f"{self.single_source_relations} relationships.")
 
     def as_dict(self) -> dict:
         return {

@@ -18,8 +18,16 @@ only reads (query type `r`).
 from __future__ import annotations
 
 from graph.templates.files import Template, get_template, load_template, load_templates
-from graph.templates.output import (FORMATS, format_csv, format_json, format_result, format_table,
-                                    markdown_table, rich_table, to_plain)
+from graph.templates.output import (
+    FORMATS,
+    format_csv,
+    format_json,
+    format_result,
+    format_table,
+    markdown_table,
+    rich_table,
+    to_plain,
+)
 from graph.templates.params import RESERVED, Param, convert_scalar, parse_assignments
 from graph.templates.run import Result, resolve_entity, run_template
 from graph.templates.safety import DEFAULT_TIMEOUT, check_read_only

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from graph import strictyaml as sy
 from graph.errors import InvalidData, QueryError
@@ -148,8 +149,8 @@ def load_template(path: Path | str) -> Template:
     try:  # strict YAML: duplicate keys, tags, anchors refused; YAML 1.2 scalars (2025-08 stays text)
         meta = sy.to_plain(sy.loads("\n".join(header), file=str(path)))
     except InvalidData as e:
-        p = e.problems[0]
-        raise fail(f"header is not valid YAML: {p.reason}", first + p.line) from None
+        problem = e.problems[0]
+        raise fail(f"header is not valid YAML: {problem.reason}", first + problem.line) from None
 
     def line_of(key: str, indented: bool = False) -> int:
         pattern = (r"\s+" if indented else "") + re.escape(key) + r"\s*:"

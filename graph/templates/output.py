@@ -6,7 +6,8 @@ import datetime as dt
 import io
 import json
 import math
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 
@@ -92,9 +93,9 @@ def format_table(result: Result, *, width: int | None = None) -> str:
     """The result as a rich table, rendered to plain text."""
     from rich.console import Console
 
-    console = Console(file=io.StringIO(), width=width or 200, color_system=None, highlight=False)
-    console.print(rich_table(result))
-    return console.file.getvalue()
+    buf = io.StringIO()
+    Console(file=buf, width=width or 200, color_system=None, highlight=False).print(rich_table(result))
+    return buf.getvalue()
 
 
 def markdown_table(templates: Mapping[str, Template]) -> str:
@@ -105,8 +106,8 @@ def markdown_table(templates: Mapping[str, Template]) -> str:
     lines = ["| name | parameters | description |", "|---|---|---|"]
     for t in templates.values():
         params = [cell(p.signature()) for p in t.params.values()] + (["--as-of DATE"] if t.uses_as_of else [])
-        params = "<br>".join(params) or "—"
-        lines.append(f"| `{t.name}` | {params} | {cell(t.description)} |")
+        shown = "<br>".join(params) or "—"
+        lines.append(f"| `{t.name}` | {shown} | {cell(t.description)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from graph.errors import QueryError
 from graph.model.dates import parse_date
@@ -41,7 +42,9 @@ class Param:
         """`org: entity (Organization), required` — one line for listings."""
         text = f"{self.name}: {self.type}"
         if self.min is not None or self.max is not None:
-            text += f" {show(self.min) if self.min is not None else ''}..{show(self.max) if self.max is not None else ''}"
+            low = show(self.min) if self.min is not None else ""
+            high = show(self.max) if self.max is not None else ""
+            text += f" {low}..{high}"
         if self.kinds:
             text += f" ({'|'.join(self.kinds)})"
         if self.required:
@@ -126,12 +129,12 @@ def convert_scalar(type_: str, raw: Any) -> Any:
         if isinstance(raw, (int, float)):
             return float(raw)
         try:
-            value = float(str(raw).strip())
+            number = float(str(raw).strip())
         except ValueError:
             raise ValueError(f"expected a number, got {raw!r}") from None
-        if not math.isfinite(value):
+        if not math.isfinite(number):
             raise ValueError(f"expected a finite number, got {raw!r}")
-        return value
+        return number
     if type_ == "bool":
         if isinstance(raw, bool):
             return raw

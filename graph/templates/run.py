@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import neo4j
 
@@ -103,7 +104,8 @@ def run_template(driver: neo4j.Driver, template: Template, params: Mapping[str, 
         values = resolve(tx)
         result = tx.run(template.text, values)
         keys = list(result.keys())
-        rows, more = [], False
+        rows: list[dict] = []
+        more = False
         for record in result:
             if limit is not None and len(rows) >= limit:
                 more = True

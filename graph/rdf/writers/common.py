@@ -52,7 +52,7 @@ def pkey(p: str) -> str:
 
 def okey(o: Term) -> tuple:
     """Sort key of an object: IRIs before literals."""
-    return (0, o, "", "") if type(o) is str else (1, o[0], o[1], o[2])
+    return (0, o, "", "") if isinstance(o, str) else (1, o[0], o[1], o[2])
 
 
 def sort_block(acc: dict[Triple, tuple[str, ...]], first: str = "") -> Block:
@@ -151,6 +151,3 @@ def nt_literal(o: Lit) -> str:
         return text + "^^<" + o[2] + ">"
     return text
 
-
-def nt_term(t: Term) -> str:
-    return "<" + t + ">" if type(t) is str else nt_literal(t)

@@ -29,7 +29,7 @@ class JsonLdWriter(Writer):
         return self.ns.curie(iri) or iri
 
     def value(self, t: Term):
-        if type(t) is str:
+        if isinstance(t, str):
             return {"@id": t}
         if t[1]:
             return {"@value": t[0], "@language": t[1]}
@@ -43,8 +43,9 @@ class JsonLdWriter(Writer):
             node: dict = {"@id": s}
             for p, by_p in groupby(rows, key=lambda r: r[1]):
                 objs = [r[2] for r in by_p]
-                if p == RDF_TYPE and all(type(o) is str for o in objs):
-                    node["@type"] = [self.key(o) for o in objs]
+                iris = [o for o in objs if isinstance(o, str)]
+                if p == RDF_TYPE and len(iris) == len(objs):
+                    node["@type"] = [self.key(o) for o in iris]
                 else:
                     node[self.key(p)] = [self.value(o) for o in objs]
             parts.append(("\n    " if self.first else ",\n    ") + _dump(node))

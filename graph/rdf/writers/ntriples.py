@@ -11,7 +11,7 @@ class NTriplesWriter(Writer):
     def write(self, block: Block) -> None:
         lines = []
         for s, p, o, _ in block:
-            obj = "<" + o + ">" if type(o) is str else nt_literal(o)
+            obj = "<" + o + ">" if isinstance(o, str) else nt_literal(o)
             lines.append(f"<{s}> <{p}> {obj} .\n")
         self.out.write("".join(lines))
 
@@ -27,7 +27,7 @@ class NQuadsWriter(Writer):
         lines = []
         named: dict[str, list[str]] = {}
         for s, p, o, graphs in block:
-            obj = "<" + o + ">" if type(o) is str else nt_literal(o)
+            obj = "<" + o + ">" if isinstance(o, str) else nt_literal(o)
             triple = f"<{s}> <{p}> {obj}"
             lines.append(triple + " .\n")
             for g in graphs:

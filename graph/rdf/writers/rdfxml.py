@@ -45,7 +45,7 @@ class RdfXmlWriter(Writer):
             out.append(f'  <rdf:Description rdf:about="{s.translate(_ATTR)}">\n')
             for _, p, o, _g in rows:
                 q = self.qname(p)
-                if type(o) is str:
+                if isinstance(o, str):
                     out.append(f'    <{q} rdf:resource="{o.translate(_ATTR)}"/>\n')
                 elif o[1]:
                     out.append(f'    <{q} xml:lang="{o[1]}">{o[0].translate(_TEXT)}</{q}>\n')

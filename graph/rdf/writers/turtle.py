@@ -28,7 +28,7 @@ class TurtleWriter(Writer):
         return f"<{rel}>" if rel is not None else f"<{iri}>"
 
     def term(self, t: Term) -> str:
-        if type(t) is str:
+        if isinstance(t, str):
             return self.iri(t)
         if t[2] and not t[1]:
             dt = self.ns.curie(t[2])

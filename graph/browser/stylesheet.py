@@ -4,7 +4,9 @@ captioned with `{name}`, relationships with their type, provenance edges drawn f
 Browser takes a style three ways: a GRASS file dropped on its window, `:style <url>`
 (fetched from a host on the server's `browser.remote_content_hostname_whitelist`),
 and `:style {...}` with the style inline as JSON. The inline form needs nothing
-served, so it is what the managed server's `browser.post_connect_cmd` runs.
+served, so it is what the managed server's `browser.post_connect_cmd` runs: Browser
+applies the style whenever it connects, except when its address opens a guide
+(`cmd=guide` or `cmd=play`), for which Browser skips the post-connect command.
 """
 from __future__ import annotations
 
@@ -126,7 +128,8 @@ def post_connect_command(model: Model) -> str:
 
     Browser (5.24) reads the setting from `dbms.clientConfig()` once connected and runs
     each part, split at `;` outside quotes, with a `:` put in front. The JSON holds no
-    `;` outside its strings, so it stays one command; `:style` parses it as JSON first."""
+    `;` outside its strings, so it stays one command; `:style` parses it as JSON first.
+    Neo4j's conf reader turns the `\\u0023` escapes back into `#` (SHOW SETTINGS shows them so)."""
     return style_command(model).removeprefix(":")
 
 
@@ -136,6 +139,6 @@ def post_connect_conf(schema_dir: str | os.PathLike | None = None) -> str:
     line saying why instead: the server starts all the same, without the style."""
     try:
         model = load_model(schema_dir if schema_dir is not None else default_schema_dir())
-    except CisfilmError as e:
+    except (CisfilmError, OSError) as e:
         return f"# no {POST_CONNECT_SETTING}: the schema could not be read: {first_line(e)}"
     return f"{POST_CONNECT_SETTING}={post_connect_command(model)}"
