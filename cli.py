@@ -8,17 +8,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Callable, Iterator, Optional
+from typing import Annotated
 
 import typer
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graph import __version__, resources
-from graph.store.connection import Settings, open_driver
 from graph.errors import CisfilmError, InvalidData, first_line
+from graph.store.connection import Settings, open_driver
 from graph.store.server import HEAP, PAGECACHE, ManagedServer, default_cache, default_home
 
 app = typer.Typer(
@@ -36,7 +37,7 @@ app.add_typer(server_app, name="server")
 
 # -- options shared by several commands, declared once ------------------------------
 
-def _choice(*choices: str, aliases: Optional[dict[str, str]] = None) -> Callable[[str], str]:
+def _choice(*choices: str, aliases: dict[str, str] | None = None) -> Callable[[str], str]:
     """A --format value checked when the command line is parsed, before anything connects;
     `aliases` keep older spellings working (`text` for `table`)."""
     def parse(value: str) -> str:
@@ -59,27 +60,27 @@ def _format(*choices: str, help: str = "") -> typer.models.OptionInfo:
                         metavar="|".join(choices), help=help or f"Output format: {', '.join(choices)}.")
 
 
-SchemaOpt = Annotated[Optional[Path], typer.Option(
+SchemaOpt = Annotated[Path | None, typer.Option(
     "--schema", envvar="CISFILM_SCHEMA", show_default=False, metavar="DIR",
     help="Schema directory (default: schema/ of the checkout, else the one installed with cisfilm).")]
-TemplatesOpt = Annotated[Optional[Path], typer.Option(
+TemplatesOpt = Annotated[Path | None, typer.Option(
     "--templates", envvar="CISFILM_QUERIES", show_default=False, metavar="DIR",
     help="Directory of stored *.cypher templates (default: queries/ of the checkout, else the installed one).")]
-PathsArg = Annotated[Optional[list[Path]], typer.Argument(
+PathsArg = Annotated[list[Path] | None, typer.Argument(
     show_default=False, help="Fact files or directories (default: seeds/ of the checkout, else the installed one).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat likely duplicates as errors.")]
 TableOrJson = Annotated[str, _format(*TABLE_FORMATS)]
 
 
-def _schema(path: Optional[Path]) -> Path:
+def _schema(path: Path | None) -> Path:
     return path or resources.schema_dir()
 
 
-def _templates(path: Optional[Path]) -> Path:
+def _templates(path: Path | None) -> Path:
     return path or resources.queries_dir()
 
 
-def _seeds(paths: Optional[list[Path]]) -> list[Path]:
+def _seeds(paths: list[Path] | None) -> list[Path]:
     return list(paths) if paths else [_shown(resources.seeds_dir())]
 
 
@@ -93,17 +94,25 @@ def _shown(path: Path) -> Path:
 
 @dataclass
 class Options:
-    uri: Optional[str]
+    uri: str | None
     user: str
-    password: Optional[str]
-    database: Optional[str]
+    password: str | None
+    database: str | None
     home: Path
     cache: Path
     heap: str = HEAP
     pagecache: str = PAGECACHE
 
     def server(self) -> ManagedServer:
-        return ManagedServer(self.home, self.cache, heap=self.heap, pagecache=self.pagecache)
+        return ManagedServer(self.home, self.cache, heap=self.heap, pagecache=self.pagecache,
+                             extra_conf=_browser_conf)
+
+
+def _browser_conf() -> str:
+    """Browser applies the cisfilm style (from the default schema) whenever it connects."""
+    from graph.browser import post_connect_conf
+
+    return post_connect_conf()
 
 
 def _version(value: bool) -> None:
@@ -115,12 +124,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    uri: Optional[str] = typer.Option(None, "--uri", envvar="NEO4J_URI",
-                                      help="Neo4j URI (bolt://, neo4j://, neo4j+s://). Unset: the managed local server."),
+    uri: str | None = typer.Option(None, "--uri", envvar="NEO4J_URI",
+                                      help="Neo4j URI (bolt://, neo4j://, neo4j+s://). "
+                                           "Unset: the managed local server."),
     user: str = typer.Option("neo4j", "--user", envvar="NEO4J_USERNAME", help="Neo4j user."),
-    password: Optional[str] = typer.Option(None, "--password", envvar="NEO4J_PASSWORD", show_default=False,
+    password: str | None = typer.Option(None, "--password", envvar="NEO4J_PASSWORD", show_default=False,
                                            help="Neo4j password (for --uri; the managed server keeps its own)."),
-    database: Optional[str] = typer.Option(None, "--database", envvar="NEO4J_DATABASE",
+    database: str | None = typer.Option(None, "--database", envvar="NEO4J_DATABASE",
                                            help="Neo4j database (default: the server's default)."),
     home: Path = typer.Option(None, "--home", envvar="CISFILM_HOME", show_default=False,
                               help="Home of the managed server (default: $XDG_DATA_HOME/cisfilm)."),
@@ -152,13 +162,13 @@ def _errors() -> Iterator[None]:
         for p in e.problems:
             typer.echo(str(p), err=True)
         _err(str(e))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except CisfilmError as e:
         _err(str(e))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except (Neo4jError, DriverError) as e:  # a server-side refusal not mapped below the CLI
         _err(f"Neo4j: {first_line(e)}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 def settings(opts: Options, *, start: bool = True) -> Settings:
@@ -189,8 +199,8 @@ def driver(opts: Options):
 @server_app.command("start")
 def server_start(
     ctx: typer.Context,
-    bolt_port: Optional[int] = typer.Option(None, help="Bolt port (default: 7687, or a free one)."),
-    http_port: Optional[int] = typer.Option(None, help="HTTP/Browser port (default: 7474, or a free one)."),
+    bolt_port: int | None = typer.Option(None, help="Bolt port (default: 7687, or a free one)."),
+    http_port: int | None = typer.Option(None, help="HTTP/Browser port (default: 7474, or a free one)."),
     show_password: bool = typer.Option(False, "--show-password", help="Also print the password."),
 ) -> None:
     """Fetch Neo4j on first use, start it on 127.0.0.1 and wait until Bolt answers."""
@@ -242,7 +252,7 @@ def server_status(
             raise typer.Exit(3)
 
 
-def _print_status(status, server: Optional[ManagedServer]) -> None:
+def _print_status(status, server: ManagedServer | None) -> None:
     rows = [("URI", status.uri or "-"), ("Browser", status.browser_url or "-"), ("User", status.user),
             ("Password file", status.password_file), ("PID", str(status.pid or "-")),
             ("Version", status.version), ("Home", status.home)]
@@ -258,7 +268,8 @@ def _print_status(status, server: Optional[ManagedServer]) -> None:
 def load_cmd(
     ctx: typer.Context,
     paths: PathsArg = None,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be created, changed and removed; write nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help="Print what would be created, changed and removed; write nothing."),
     prune: bool = typer.Option(False, "--prune", help="Remove loaded facts that are no longer in the files."),
     strict: StrictOpt = False,
     schema: SchemaOpt = None,
@@ -321,7 +332,7 @@ def validate_cmd(
 @app.command("schema")
 def schema_cmd(
     json_schema: bool = typer.Option(False, "--json-schema", help="The JSON Schema for fact files (for editors)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of printing."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file instead of printing."),
     schema: SchemaOpt = None,
 ) -> None:
     """Check the schema and list its kinds and relationships; or, with --json-schema, print the JSON Schema."""
@@ -399,18 +410,18 @@ def query_cmd(
     ctx: typer.Context,
     name: str = typer.Argument(..., autocompletion=_complete_template, show_default=False,
                                help="Template name (see `cisfilm queries`)."),
-    param: Optional[list[str]] = typer.Option(None, "-p", "--param", metavar="KEY=VALUE",
+    param: list[str] | None = typer.Option(None, "-p", "--param", metavar="KEY=VALUE",
                                               help="A parameter; repeat for more (list parameters: a,b or repeated)."),
     format: Annotated[str, _format(*QUERY_FORMATS)] = "table",
-    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Print at most N rows."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE",
-                                        help="Answer as of a date (YYYY, YYYY-MM or YYYY-MM-DD), for templates that use it."),
+    limit: int | None = typer.Option(None, "--limit", min=0, help="Print at most N rows."),
+    as_of: str | None = typer.Option(None, "--as-of", metavar="DATE",
+                                        help="Answer as of a date (YYYY, YYYY-MM or YYYY-MM-DD), "
+                                             "for templates that use it."),
     timeout: float = typer.Option(10.0, "--timeout", min=0.001, help="Seconds before the query is stopped."),
     templates: TemplatesOpt = None,
 ) -> None:
     """Run a stored template read-only; parameters are typed and checked before anything runs."""
-    from graph.templates import format_result, get_template, load_templates, parse_assignments, \
-        rich_table, run_template
+    from graph.templates import format_result, get_template, load_templates, parse_assignments, rich_table, run_template
 
     opts: Options = ctx.obj
     with _errors():
@@ -438,21 +449,23 @@ def query_cmd(
 @app.command("export")
 def export_cmd(
     ctx: typer.Context,
-    format: Annotated[Optional[str], _format(*RDF_FORMATS, help=(
+    format: Annotated[str | None, _format(*RDF_FORMATS, help=(
         "RDF format: ttl, nt, jsonld, xml, trig or nq (default: from the -o extension, else ttl)."))] = None,
-    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", show_default=False,
-                                          help="Write to FILE (it appears only once the export succeeded) (default: stdout)."),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE", show_default=False,
+                                          help="Write to FILE (it appears only once the export succeeded) "
+                                               "(default: stdout)."),
     base: str = typer.Option("https://w3id.org/cisfilm/", "--base", metavar="IRI",
                              help="Base of the minted IRIs (<base>id/<id>, <base>graph/<source-id>, ...)."),
     validate: bool = typer.Option(False, "--validate",
-                                  help="Also check the export against the SHACL shapes from schema/; exit 1 on violations."),
+                                  help="Also check the export against the SHACL shapes from schema/; "
+                                       "exit 1 on violations."),
     schema: SchemaOpt = None,
 ) -> None:
     """Export the live graph as RDF: standard vocabularies, named graphs per source (trig, nq)."""
     import io
 
-    from graph.rdf import export, format_for
     from graph.model.schema import load_model
+    from graph.rdf import export, format_for
 
     opts: Options = ctx.obj
     with _errors():
@@ -468,7 +481,7 @@ def export_cmd(
                     result = export(drv, model, stream, format=fmt, base=base, database=opts.database)
                     stream.flush()
                 except BrokenPipeError:  # `cisfilm export | head`
-                    raise typer.Exit(0)
+                    raise typer.Exit(0) from None
                 finally:
                     stream.detach()
             typer.echo(result.summary(), err=True)
@@ -489,7 +502,8 @@ def export_cmd(
 def stats_cmd(
     ctx: typer.Context,
     format: TableOrJson = "table",
-    brief: bool = typer.Option(False, "--brief", help="Only the summary: entities by kind and the totals, in two lines."),
+    brief: bool = typer.Option(False, "--brief",
+                               help="Only the summary: entities by kind and the totals, in two lines."),
 ) -> None:
     """Counts by kind and relationship type, facts per source, facts with a single source."""
     from graph.store.stats import graph_stats
@@ -526,16 +540,17 @@ def stats_cmd(
 @app.command("browser")
 def browser_cmd(
     ctx: typer.Context,
-    open_: bool = typer.Option(False, "--open", help="Open Neo4j Browser (the guide with --serve) in your web browser."),
+    open_: bool = typer.Option(False, "--open",
+                               help="Open Neo4j Browser (the guide with --serve) in your web browser."),
     show_password: bool = typer.Option(False, "--show-password", help="Also print the password."),
     links: bool = typer.Option(False, "--links", help="Print everything: how to connect, how to apply the style, "
                                                       "and a deep link per stored question (long)."),
     format: TableOrJson = "table",
-    style: Optional[Path] = typer.Option(None, "--style", metavar="FILE",
+    style: Path | None = typer.Option(None, "--style", metavar="FILE",
                                          help="Also write the Browser style (GRASS) to FILE."),
     serve: bool = typer.Option(False, "--serve", help="Serve the guide on localhost until Ctrl-C; links open it."),
     port: int = typer.Option(7480, "--port", min=0, help="Port of the guide server (busy: a free one)."),
-    browser_url: Optional[str] = typer.Option(None, "--browser-url", metavar="URL",
+    browser_url: str | None = typer.Option(None, "--browser-url", metavar="URL",
                                               help="Neo4j Browser's address, when it cannot be derived from --uri."),
     schema: SchemaOpt = None,
     templates: TemplatesOpt = None,
@@ -591,11 +606,13 @@ def bench_cmd(
     ctx: typer.Context,
     scale: str = typer.Option("10k", "--scale", help="10k, 100k, 1m or a number of entities."),
     out: Path = typer.Option(Path("bench-results"), "--out", help="Directory for bench-<scale>.json and .md."),
-    runs: int = typer.Option(3, "--runs", min=1, help="Timed runs per measure, after a warm-up; the median is reported."),
+    runs: int = typer.Option(3, "--runs", min=1,
+                             help="Timed runs per measure, after a warm-up; the median is reported."),
     heap: str = typer.Option("1g", "--heap", help="Heap of the benchmark's own Neo4j."),
     pagecache: str = typer.Option("512m", "--pagecache", help="Page cache of the benchmark's own Neo4j."),
-    import_dir: Optional[Path] = typer.Option(None, "--import-dir", metavar="DIR",
-                                              help="With NEO4J_URI: the server's import directory (for the LOAD CSV baseline)."),
+    import_dir: Path | None = typer.Option(None, "--import-dir", metavar="DIR",
+                                              help="With NEO4J_URI: the server's import directory "
+                                                   "(for the LOAD CSV baseline)."),
     only: str = typer.Option("validation,load,templates,rdf", "--only", metavar="SECTIONS",
                              help="Comma-separated sections to run: validation, load, templates, rdf "
                                   "(templates and rdf load the graph first, untimed unless load is given)."),
@@ -610,7 +627,8 @@ def bench_cmd(
         report = bench.run(scale=n, out=out, runs=runs, sections=bench.parse_sections(only),
                            settings=settings(opts) if opts.uri else None,
                            cache=opts.cache, import_dir=import_dir, heap=heap, pagecache=pagecache,
-                           schema_dir=resources.schema_dir(), queries_dir=resources.queries_dir(), log=lambda m: typer.echo(m, err=True))
+                           schema_dir=resources.schema_dir(), queries_dir=resources.queries_dir(),
+                           log=lambda m: typer.echo(m, err=True))
         bench.print_report(report)
         typer.echo(f"Wrote {out / ('bench-' + report['setup']['scale'])}.json and .md")
 

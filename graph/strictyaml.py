@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Union
 
 import yaml
 
@@ -58,7 +58,7 @@ class Scalar:
 
 @dataclass(frozen=True, slots=True)
 class Sequence:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     mark: Mark
 
 
@@ -66,21 +66,21 @@ class Sequence:
 class Mapping:
     """A mapping with string keys; `entries` maps key → (key scalar, value)."""
 
-    entries: dict[str, tuple[Scalar, "Node"]]
+    entries: dict[str, tuple[Scalar, Node]]
     mark: Mark
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         hit = self.entries.get(key)
         return hit[1] if hit else None
 
-    def __getitem__(self, key: str) -> "Node":
+    def __getitem__(self, key: str) -> Node:
         """The value of a key known to be there (`KeyError` otherwise)."""
         return self.entries[key][1]
 
     def key_mark(self, key: str) -> Mark:
         return self.entries[key][0].mark
 
-    def items(self) -> Iterator[tuple[str, "Node"]]:
+    def items(self) -> Iterator[tuple[str, Node]]:
         for key, (_, node) in self.entries.items():
             yield key, node
 
@@ -91,7 +91,7 @@ class Mapping:
         return len(self.entries)
 
 
-Node = Union[Scalar, Sequence, Mapping]
+Node = Scalar | Sequence | Mapping
 
 
 def describe(node: Node) -> str:

@@ -12,6 +12,7 @@ import pytest
 from helpers import free_port, wipe
 from typer.testing import CliRunner
 
+from graph.browser import post_connect_conf
 from graph.store.connection import Settings, open_driver
 from graph.store.server import ManagedServer, default_cache
 
@@ -22,7 +23,7 @@ OUTPUT = ROOT / "test-output"
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> ManagedServer:
     home = tmp_path_factory.mktemp("neo4j-home")
-    srv = ManagedServer(home, default_cache(os.environ))
+    srv = ManagedServer(home, default_cache(os.environ), extra_conf=lambda: post_connect_conf(ROOT / "schema"))
     srv.start(bolt_port=free_port(), http_port=free_port(), log=lambda m: print(m))
     yield srv
     srv.stop()

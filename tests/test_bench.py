@@ -6,8 +6,10 @@ import json
 import numbers
 from pathlib import Path
 
-from graph.templates import load_templates
+import pytest
+
 from graph.rdf import FORMATS
+from graph.templates import load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +18,7 @@ def is_number(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool) and x == x  # not NaN
 
 
+@pytest.mark.slow
 def test_bench_cli_reports_every_section(run_cli, driver, server, settings, tmp_path):
     out = tmp_path / "results"
     env = {"NEO4J_URI": settings.uri, "NEO4J_USERNAME": settings.user, "NEO4J_PASSWORD": settings.password}
@@ -80,6 +83,7 @@ def test_bench_rejects_a_bad_scale(run_cli, tmp_path):
     assert "bad --scale 'lots'" in result.output
 
 
+@pytest.mark.slow
 def test_bench_only_runs_the_sections_asked_for(run_cli, driver, server, settings, tmp_path):
     env = {"NEO4J_URI": settings.uri, "NEO4J_USERNAME": settings.user, "NEO4J_PASSWORD": settings.password}
     result = run_cli("bench", "--scale", "120", "--runs", "1", "--only", "templates", "--out", str(tmp_path), env=env)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -22,10 +22,10 @@ from types import SimpleNamespace
 import pytest
 
 from graph import browser as gb
-from graph.store.load import load_paths
 from graph.model.names import fold
 from graph.model.schema import SOURCE_KIND, load_model
 from graph.store.layout import PROVENANCE
+from graph.store.load import load_paths
 from graph.templates import load_template, load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,7 +230,7 @@ def test_every_template_has_a_deep_link_and_a_guide_slide(model, templates):
     info = gb.browser_info(model, templates, target, how_found="test", managed=True)
     served = gb.browser_info(model, templates, target, how_found="test", managed=True, guide=guide)
     assert [t.name for t in info.templates] == list(templates)
-    for item, with_guide in zip(info.templates, served.templates):
+    for item, with_guide in zip(info.templates, served.templates, strict=True):
         t = templates[item.name]
         assert item.link, f"{t.name}: no deep link"
         cmd, arg = browser_reads(item.link)
@@ -367,6 +367,7 @@ def test_param_lines_and_deep_link_query_give_what_the_cli_would(seeded, probe):
         "probe": {"org": "org-moskino", "people": ["person-boris-khanchalyan"]}}
 
 
+@pytest.mark.slow
 def test_every_stored_question_answers_in_browser_as_in_the_cli(seeded, templates):
     """The guide's `:param` lines + the query, and a deep link's query with the example
     written in, give the rows `cisfilm query NAME` gives for the example."""
@@ -500,6 +501,7 @@ def test_cli_browser_serve_and_open(server, seeded, cli_env, tmp_path):
 
 # -- a real web browser -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_neo4j_browser_runs_stored_questions_from_the_guide_and_a_deep_link(
         server, seeded, model, templates, output_dir, tmp_path):
     from playwright.sync_api import expect, sync_playwright
@@ -588,6 +590,7 @@ def test_neo4j_browser_runs_stored_questions_from_the_guide_and_a_deep_link(
             ctx.close()
 
 
+@pytest.mark.slow
 def test_managed_browser_applies_the_style_when_it_connects_without_a_click(
         server, seeded, model, output_dir, tmp_path):
     """The managed server's `browser.post_connect_cmd` runs `:style {...}` once Browser

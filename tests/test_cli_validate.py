@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from graph.facts import validate_paths
 from graph.model.jsonschema import render
 from graph.model.schema import load_model
-from graph.facts import validate_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_SCHEMA = "tests/fixtures/schema"

@@ -19,19 +19,17 @@ import time
 from pathlib import Path
 
 import pytest
-
+from helpers import free_port, snapshot
 from helpers.boltproxy import BoltProxy
-from helpers import free_port
+
 from graph.bench import synthetic
-from graph.store.connection import Settings, open_driver
-from graph.errors import ConnectionFailed, ServerError
+from graph.errors import ConnectionFailed, LoadError, ServerError
 from graph.facts import read_facts
-from graph.errors import LoadError
-from graph.store.load import load_facts, load_paths
 from graph.model.schema import load_model
+from graph.store.connection import Settings, open_driver
+from graph.store.load import load_facts, load_paths
 from graph.store.server import ManagedServer
 from graph.templates import load_templates
-from helpers import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
@@ -96,6 +94,7 @@ class Blackhole:
             c.close()
 
 
+@pytest.mark.slow
 def test_a_silent_peer_is_a_clear_error_in_bounded_time(run_cli):
     hole = Blackhole()
     try:
@@ -112,6 +111,7 @@ def test_a_silent_peer_is_a_clear_error_in_bounded_time(run_cli):
         hole.close()
 
 
+@pytest.mark.slow
 def test_a_frozen_server_is_a_clear_error_at_connect(server, settings, driver):
     pid = server.pid()
     os.killpg(pid, signal.SIGSTOP)
@@ -156,6 +156,7 @@ def test_a_server_frozen_mid_load_is_a_clear_error_and_commits_nothing(server, s
 # -- a commit whose outcome is unknown ----------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["drop", "swallow", "kill"])
+@pytest.mark.slow
 def test_connection_lost_at_commit_says_outcome_unknown_and_rerun_converges(
         mode, server, settings, driver, model, tmp_path):
     """A proxy breaks the connection exactly when the driver has sent COMMIT (tests/boltproxy.py):
@@ -198,6 +199,7 @@ def test_connection_lost_at_commit_says_outcome_unknown_and_rerun_converges(
         fresh.close()
 
 
+@pytest.mark.slow
 def test_cli_load_with_an_unknown_commit_outcome(run_cli, server, settings, driver, tmp_path):
     paths = synthetic.write(tmp_path / "facts", 100)
     proxy = BoltProxy(server.status().bolt_port, "swallow")

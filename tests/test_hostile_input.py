@@ -11,14 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.roundtrip import as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, read_graph, recover
 
 from graph import strictyaml
 from graph.facts import collect, read_facts
-from graph.store.load import load_paths
-from graph.rdf import FORMATS, export_string
 from graph.model.schema import load_model
+from graph.rdf import FORMATS, export_string
+from graph.store.load import load_paths
 from graph.templates import format_table, load_template, run_template
-from helpers.roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, read_graph, recover)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"

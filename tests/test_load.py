@@ -8,15 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from graph.errors import InvalidData
-from graph.errors import LoadError
-from graph.store.load import load_facts, load_paths
-from graph.model.schema import load_model
-from graph.facts import read_facts
-from graph.bench import synthetic
-
 from helpers import free_port, snapshot
+
+from graph.bench import synthetic
+from graph.errors import InvalidData, LoadError
+from graph.facts import read_facts
+from graph.model.schema import load_model
+from graph.store.load import load_facts, load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
@@ -207,6 +205,7 @@ def test_invalid_input_writes_nothing(driver, seeds_copy):
     assert snapshot(driver) == before
 
 
+@pytest.mark.slow
 def test_a_failing_batch_rolls_back_the_whole_load(driver, tmp_path, model):
     """A value Neo4j cannot store, in the last batch of a multi-batch load: nothing is written."""
     paths = synthetic.write(tmp_path / "big", 3000)
@@ -220,6 +219,7 @@ def test_a_failing_batch_rolls_back_the_whole_load(driver, tmp_path, model):
     assert snapshot(driver) == before
 
 
+@pytest.mark.slow
 def test_a_load_too_big_for_transaction_memory_fails_at_once_and_writes_nothing(tmp_path, model, caplog):
     """Neo4j files running out of transaction memory as a TransientError, which the driver's
     transaction functions retry: the same 1M-entity load then failed a second time minutes
@@ -251,6 +251,7 @@ def test_a_load_too_big_for_transaction_memory_fails_at_once_and_writes_nothing(
         small.stop()
 
 
+@pytest.mark.slow
 def test_server_killed_mid_load_leaves_the_graph_unchanged(driver, server, settings, tmp_path, model):
     from graph.store.connection import open_driver
 
@@ -285,6 +286,7 @@ def test_server_killed_mid_load_leaves_the_graph_unchanged(driver, server, setti
         fresh.close()
 
 
+@pytest.mark.slow
 def test_two_loads_at_once_make_no_duplicates(driver, settings, tmp_path):
     from graph.store.connection import open_driver
 

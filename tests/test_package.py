@@ -64,6 +64,7 @@ def test_pipx_install_then_start_load_and_query_from_outside_the_checkout(tmp_pa
         subprocess.run([cisfilm, "server", "stop"], cwd=away, env=env, capture_output=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_schema_queries_and_seeds(tmp_path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
                    check=True, capture_output=True, timeout=600)

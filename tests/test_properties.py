@@ -19,17 +19,27 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
-
 from helpers import wipe
+from helpers.roundtrip import (
+    as_neo4j,
+    dump,
+    expected,
+    normalised,
+    parse_oxigraph,
+    parse_rdflib,
+    quote,
+    read_graph,
+    recover,
+)
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
 from graph.errors import InvalidData
-from graph.rdf.writers.common import clean
 from graph.facts import collect
-from graph.store.load import load_paths
-from graph.rdf import FORMATS, export_string
 from graph.model.schema import load_model
-from helpers.roundtrip import (as_neo4j, dump, expected, normalised, parse_oxigraph, parse_rdflib, quote, read_graph,
-                       recover)
+from graph.rdf import FORMATS, export_string
+from graph.rdf.writers.common import clean
+from graph.store.load import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
@@ -154,6 +164,7 @@ def write(doc: dict, directory: Path) -> Path:
 
 @SERVER
 @given(doc=fact_sets())
+@pytest.mark.slow
 def test_random_fact_sets_round_trip_through_neo4j_and_every_rdf_format(driver, doc):
     wipe(driver)
     ents, rels = expected(doc, MODEL)

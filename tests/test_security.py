@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 import typer.main
+from helpers import free_port
 
 import graph.store.server as gs
 from cli import app
-from helpers import free_port
-from graph.store.connection import Settings, open_driver, redact
 from graph.errors import ConnectionFailed, ServerError
 from graph.rdf import FORMATS
+from graph.store.connection import Settings, open_driver, redact
 from graph.templates import load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +109,7 @@ def sweep(run_cli, tmp_path: Path, password: str, other_secret: str) -> list[tup
     return results
 
 
+@pytest.mark.slow
 def test_no_command_output_log_file_or_process_shows_the_password(run_cli, server, driver, tmp_path, monkeypatch):
     password = server.password()
     other = secrets.token_urlsafe(24)
@@ -171,6 +172,7 @@ def test_effective_settings_keep_browser_and_server_closed(server, driver):
     assert "remote_content_hostname_whitelist" not in conf and "dbms.usage_report.enabled=false" in conf
 
 
+@pytest.mark.slow
 def test_first_start_fetches_nothing_and_never_puts_the_password_on_a_command_line(
         server, tmp_path, monkeypatch):
     """A fresh home with the jars cached: Maven never runs (a fake `mvn` first on PATH would

@@ -7,12 +7,11 @@ import subprocess
 import time
 
 import pytest
-
-from graph.store.connection import Settings, open_driver
-from graph.errors import ConnectionFailed, ServerError
-from graph.store.server import ManagedServer
-
 from helpers import free_port
+
+from graph.errors import ConnectionFailed, ServerError
+from graph.store.connection import Settings, open_driver
+from graph.store.server import ManagedServer
 
 
 def listening_addresses(pid: int) -> set[str]:
@@ -104,6 +103,7 @@ def test_show_password_prints_it_only_when_asked(run_cli, server):
     assert server.password() in result.output
 
 
+@pytest.mark.slow
 def test_start_stop_status_in_a_fresh_home(tmp_path, server, run_cli):
     """A second, separate managed server, started by the CLI with its memory from the
     environment: start → query → stop, with free ports."""

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from graph.facts import read_facts
-from graph.store.load import load_paths
 from graph.model.schema import load_model
+from graph.store.load import load_paths
 from graph.store.stats import graph_stats
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,17 @@ import pytest
 
 from graph.errors import QueryError
 from graph.model.names import fold
-from graph.templates import (Result, format_csv, format_json, format_table, load_template, load_templates,
-                             parse_assignments, run_template, to_plain)
+from graph.templates import (
+    Result,
+    format_csv,
+    format_json,
+    format_table,
+    load_template,
+    load_templates,
+    parse_assignments,
+    run_template,
+    to_plain,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
@@ -462,6 +471,7 @@ def seeded(server, session_driver):
 
     Templates only read, so consecutive tests on the seeds share one load."""
     from helpers import wipe
+
     from graph.store.load import load_paths
 
     if server.pid() is None:
@@ -1038,6 +1048,7 @@ def test_cli_broken_template_directory(run_cli, tmp_path):
 
 def test_shell_completion_of_template_names(run_cli):
     from typer.testing import CliRunner
+
     from cli import app
 
     def complete(line: str) -> str:

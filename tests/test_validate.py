@@ -13,11 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.errors import InvalidData, SchemaError
-from graph.facts import collect, fact_files, read_facts
+from graph.facts import collect, fact_files, read_facts, validate_paths
+from graph.model.dates import date_pairs, date_problem, ends_before
 from graph.model.schema import load_model, suggest
 from graph.strictyaml import Mark
-from graph.facts import validate_paths
-from graph.model.dates import date_pairs, date_problem, ends_before
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).parent

@@ -53,7 +53,7 @@ class TxMemory:
                 pass
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "TxMemory":
+    def __enter__(self) -> TxMemory:
         self._thread.start()
         return self
 

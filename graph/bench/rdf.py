@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import io
 import statistics
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from graph.bench.child import run_child, settings_dict
 from graph.bench.common import Log, rounds

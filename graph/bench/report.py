@@ -2,8 +2,9 @@
 terminal (rich) and as Markdown for `bench-<scale>.md`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

@@ -18,8 +18,8 @@ and a few hundred MB less than building the document first.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 # Every file stays below the validator's 1 MiB cap (graph.strictyaml.MAX_BYTES), with room to spare.
 MAX_FILE_BYTES = 900_000

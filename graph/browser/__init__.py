@@ -16,20 +16,40 @@ never written per kind or per template. One module per concern:
 from __future__ import annotations
 
 from graph.browser.cypher import (
-    cypher_literal, editor_query, example_cypher, example_values, link_safe, param_lines, resolve_examples,
+    cypher_literal,
+    editor_query,
+    example_cypher,
+    example_values,
+    link_safe,
+    param_lines,
+    resolve_examples,
     with_values,
 )
 from graph.browser.discover import HOSTED_BROWSER, derive_browser_url
 from graph.browser.guide import GUIDE_FILE, STYLE_FILE, Guide, build_guide, template_page
 from graph.browser.links import Target
 from graph.browser.report import (
-    BrowserInfo, TemplateLinks, applies_style, browser_info, explore, format_text, open_in_web_browser,
+    BrowserInfo,
+    TemplateLinks,
+    applies_style,
+    browser_info,
+    explore,
+    format_text,
+    open_in_web_browser,
     server_post_connect_cmd,
 )
 from graph.browser.server import DEFAULT_GUIDE_PORT, GuideServer
 from graph.browser.stylesheet import (
-    NEUTRAL, PALETTE, POST_CONNECT_SETTING, grass, kind_colours, post_connect_command, post_connect_conf, style,
-    style_command, write_style,
+    NEUTRAL,
+    PALETTE,
+    POST_CONNECT_SETTING,
+    grass,
+    kind_colours,
+    post_connect_command,
+    post_connect_conf,
+    style,
+    style_command,
+    write_style,
 )
 
 __all__ = [

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import neo4j
 
 from graph.errors import QueryError
 from graph.model.names import fold
-from graph.store.layout import ENTITY
+from graph.store.layout import ENTITY, NAME_KEYS
 from graph.templates import Param, Template, resolve_entity
+
 
 def cypher_literal(value: Any) -> str:
     """A Python value as a Cypher literal (strings double-quoted; `& # ;` escaped as \\uXXXX)."""
@@ -57,7 +59,7 @@ def _lookup_expression(param: Param, value: str) -> str:
     kinds = f" AND n.kind IN {cypher_literal(list(param.kinds))}" if param.kinds else ""
     v = cypher_literal(value)
     return (f"head(COLLECT {{ MATCH (n:{ENTITY}) WHERE n.id = {v} "
-            f"OR ({cypher_literal(fold(value))} IN n.name_keys{kinds}) RETURN n.id ORDER BY n.id <> {v}, n.id }})")
+            f"OR ({cypher_literal(fold(value))} IN n.{NAME_KEYS}{kinds}) RETURN n.id ORDER BY n.id <> {v}, n.id }})")
 
 
 def example_values(template: Template) -> dict[str, Any]:

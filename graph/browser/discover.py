@@ -5,7 +5,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Callable
+from collections.abc import Callable
 
 HOSTED_BROWSER = "https://browser.neo4j.io/"  # Neo4j's web build of Browser, for TLS servers
 
@@ -40,6 +40,6 @@ def derive_browser_url(uri: str, *, timeout: float = 2.0,
 
 
 def _fetch(url: str, timeout: float) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) only
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read(65536)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from graph.browser.cypher import example_values, param_lines
 from graph.browser.stylesheet import grass, kind_colours

@@ -3,8 +3,9 @@ and a deep link per stored template — short by default, everything with `links
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import neo4j
 

@@ -39,8 +39,8 @@ class GuideServer:
     def publish(self, guide: Guide) -> None:
         self._files = guide.files()
 
-    def start(self) -> "GuideServer":
-        files = lambda: self._files  # noqa: E731 - read at request time: publish() may come later
+    def start(self) -> GuideServer:
+        files = lambda: self._files
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -58,13 +58,13 @@ class GuideServer:
                 self.send_header("Content-Length", str(length))
                 self.end_headers()
 
-            def do_OPTIONS(self) -> None:  # noqa: N802 - http.server naming
+            def do_OPTIONS(self) -> None:
                 self._head(204)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self._serve(body=False)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._serve(body=True)
 
             def _serve(self, body: bool) -> None:
@@ -84,7 +84,7 @@ class GuideServer:
                 if body:
                     self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         for port in ([self.port_wanted, 0] if self.port_wanted else [0]):
@@ -105,7 +105,7 @@ class GuideServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> "GuideServer":
+    def __enter__(self) -> GuideServer:
         return self.start() if not self._httpd else self
 
     def __exit__(self, *exc: Any) -> None:

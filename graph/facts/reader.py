@@ -7,9 +7,10 @@ read by their schema field type, and the set-wide rules run at the end
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from graph import strictyaml as sy
 from graph.errors import InvalidData, Problem, suggest

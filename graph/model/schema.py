@@ -10,10 +10,10 @@ Cypher text is built from.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping as MappingT
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping as MappingT
 
 from graph import strictyaml as sy
 from graph.errors import InvalidData, Problem, SchemaError, suggest
@@ -337,7 +337,8 @@ def load_model(schema_dir: str | Path) -> Model:
         own = r.fields(root.get("fields"), "fields", prefixes)
         for fname, spec in own.items():
             if fname in common:
-                r.err(spec.mark or root.mark, f"fields.{fname}", f"{fname!r} is a common field (schema/_common.yaml); do not redeclare it")
+                r.err(spec.mark or root.mark, f"fields.{fname}",
+                      f"{fname!r} is a common field (schema/_common.yaml); do not redeclare it")
         rdf_class, class_by = None, None
         rdf = root.get("rdf")
         if isinstance(rdf, sy.Mapping):

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from graph import strictyaml as sy
 from graph.errors import suggest
+from graph.model.dates import DATE_RE, date_problem
 from graph.model.dates import EXPECTED as DATE_EXPECTED
 from graph.model.dates import JSON_PATTERN as DATE_PATTERN
-from graph.model.dates import DATE_RE, date_problem
 from graph.model.names import display_name
 
 if TYPE_CHECKING:
@@ -125,7 +125,8 @@ def read_text(r: Reporter, node: sy.Node, path: str, expected: str = "text", *, 
         return MISSING
     implicit = sy.implicit_type(node)
     if implicit:
-        r.error(node.mark, path, f"unquoted {value} reads as a {implicit} in YAML; quote it (\"{value}\") if you mean text")
+        r.error(node.mark, path,
+                f"unquoted {value} reads as a {implicit} in YAML; quote it (\"{value}\") if you mean text")
         return MISSING
     if not one_line:
         return value.rstrip("\n")

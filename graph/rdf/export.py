@@ -1,6 +1,7 @@
 """RDF export of the live Neo4j graph, for linked-data consumers.
 
-The mapping is `graph.rdf.mapping`, the IRIs `graph.rdf.iris`. The export reads one entity at a time, with its outgoing relationships,
+The mapping is `graph.rdf.mapping`, the IRIs `graph.rdf.iris`. The export reads one
+entity at a time, with its outgoing relationships,
 in id order, inside one read transaction, and writes each entity's block as it
 comes: every format streams, and the same graph gives the same bytes.
 """
@@ -10,9 +11,10 @@ import io
 import os
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 import neo4j
 

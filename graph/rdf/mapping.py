@@ -209,7 +209,7 @@ class Mapping:
             acc[key] = graphs if prev is None or prev == graphs else tuple(sorted(set(prev) | set(graphs)))
 
         def provenance(subject: str, sources: list, quotes: list) -> None:
-            for src, q in zip(sources, quotes):
+            for src, q in zip(sources, quotes, strict=True):
                 g, src_iri = (mint.graph(src),), mint.entity(src)
                 add(subject, v.wasDerivedFrom, src_iri, g)
                 if q:

@@ -20,12 +20,12 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.errors import ExportError
-from graph.rdf.writers import Namespaces
+from graph.model.schema import SOURCE_KIND, Model
+from graph.model.types import TYPES
 from graph.rdf.export import export
 from graph.rdf.iris import DEFAULT_BASE, check_base
 from graph.rdf.mapping import Mapping
-from graph.model.schema import SOURCE_KIND, Model
-from graph.model.types import TYPES
+from graph.rdf.writers import Namespaces
 
 
 def _shape_iri(model: Model, name: str) -> URIRef:
@@ -39,7 +39,7 @@ class _Shapes:
         self.g = Graph()
         for prefix, ns in model.prefixes.items():
             self.g.bind(prefix, ns)
-        self.sh = lambda local: URIRef(model.expand(f"sh:{local}"))  # noqa: E731
+        self.sh = lambda local: URIRef(model.expand(f"sh:{local}"))
 
     def node_shape(self, name: str, target: str, label: str) -> URIRef:
         s = _shape_iri(self.model, name)
@@ -167,7 +167,7 @@ def validate_graph(data: Graph, model: Model, *, base: str = DEFAULT_BASE) -> li
                                                 abort_on_first=False, allow_warnings=True)
     if conforms:
         return []
-    sh = lambda local: URIRef(model.expand(f"sh:{local}"))  # noqa: E731
+    sh = lambda local: URIRef(model.expand(f"sh:{local}"))
     ns = Namespaces(dict(model.prefixes), base)
 
     def short(term) -> str:

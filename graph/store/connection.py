@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import neo4j
 from neo4j import exceptions as nx
 
-from graph.errors import ConnectionFailed
+from graph.errors import ConnectionFailed, first_line
 
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
@@ -78,12 +78,7 @@ def translate(e: BaseException, settings: Settings) -> BaseException:
         return ConnectionFailed(f"Neo4j at {settings.uri} refused the credentials for user "
                                 f"{settings.user!r}: check NEO4J_USERNAME / NEO4J_PASSWORD")
     if isinstance(e, (nx.ServiceUnavailable, nx.SessionExpired, OSError)):
-        return ConnectionFailed(f"Neo4j at {settings.uri} is unreachable: {_first_line(e)}")
+        return ConnectionFailed(f"Neo4j at {settings.uri} is unreachable: {first_line(e)}")
     if isinstance(e, nx.ClientError) and "database" in str(e).lower():
-        return ConnectionFailed(f"Neo4j at {settings.uri}: {_first_line(e)}")
+        return ConnectionFailed(f"Neo4j at {settings.uri}: {first_line(e)}")
     return e
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
-    return text.splitlines()[0]

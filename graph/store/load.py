@@ -19,8 +19,8 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import neo4j
 from neo4j import exceptions as nx
@@ -119,7 +119,7 @@ class Diff:
         return line
 
     def rows(self) -> list[tuple[str, int, int, int, int, int]]:
-        names = sorted(set(self.created) | set(self.changed) | set(self.removed) | set(self.unchanged) | set(self.stale))
+        names = sorted({*self.created, *self.changed, *self.removed, *self.unchanged, *self.stale})
         return [(n, self.created.get(n, 0), self.changed.get(n, 0), self.removed.get(n, 0),
                  self.unchanged.get(n, 0), self.stale.get(n, 0)) for n in names]
 
@@ -388,7 +388,7 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
         if not dry_run:
             ensure_schema(driver, model, database=database)
         p = _retrying(lambda: _transaction(driver, database, dry_run, timeout, work))
-    except (nx.IncompleteCommit,) as e:
+    except nx.IncompleteCommit as e:
         raise LoadError("the connection dropped while the load was committing, so its outcome is unknown; "
                         "rerunning the same load is safe (it is idempotent and converges)") from e
     except (nx.ServiceUnavailable, nx.SessionExpired) as e:

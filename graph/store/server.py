@@ -20,14 +20,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
-from graph.errors import ServerError
+from graph.errors import ServerError, first_line
 
 NEO4J_VERSION = "5.26.30"
 BROWSER_VERSION = "5.24.0"
@@ -73,13 +73,19 @@ def memory_size(text: str, what: str) -> str:
 
 
 class ManagedServer:
-    """One managed Neo4j living in `home`, with its jars cached in `cache`."""
+    """One managed Neo4j living in `home`, with its jars cached in `cache`.
 
-    def __init__(self, home: Path, cache: Path, *, heap: str = HEAP, pagecache: str = PAGECACHE):
+    `extra_conf`, when given, is called each time the conf is written (at every start)
+    and returns more `neo4j.conf` lines: the CLI adds Browser's post-connect style this
+    way, so the store does not depend on the layers above it."""
+
+    def __init__(self, home: Path, cache: Path, *, heap: str = HEAP, pagecache: str = PAGECACHE,
+                 extra_conf: Callable[[], str] | None = None):
         self.home = Path(home).expanduser().resolve()
         self.cache = Path(cache).expanduser().resolve()
         self.heap = memory_size(heap, "heap")
         self.pagecache = memory_size(pagecache, "page cache")
+        self.extra_conf = extra_conf
 
     # -- paths ---------------------------------------------------------------
     @property
@@ -112,11 +118,13 @@ class ManagedServer:
             return 0.0
         mvn = shutil.which("mvn")
         if not mvn:
-            raise ServerError(f"Maven (mvn) is not installed; it fetches Neo4j from Maven Central. Install it: {INSTALL_HINT}")
+            raise ServerError("Maven (mvn) is not installed; it fetches Neo4j from Maven Central. "
+                              f"Install it: {INSTALL_HINT}")
         _require_java()
         self.lib.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix="lib-", dir=self.lib.parent))
-        log(f"Fetching Neo4j {NEO4J_VERSION} and Neo4j Browser {BROWSER_VERSION} from Maven Central (first use only)...")
+        log(f"Fetching Neo4j {NEO4J_VERSION} and Neo4j Browser {BROWSER_VERSION} "
+            "from Maven Central (first use only)...")
         t0 = time.monotonic()
         with resources.as_file(POM) as pom:  # a real file for Maven, even from a zipped install
             cmd = [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
@@ -195,7 +203,8 @@ class ManagedServer:
         proc = None
         try:  # a full disk or a file we may not write in the home is a ServerError, never a traceback
             self._write_conf(bolt, http)
-            if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
+            data = self.home / "data"
+            if not (data / "dbms" / "auth.ini").exists() and not (data / "databases").exists():
                 self._set_initial_password(java)
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             with open(self.log_file, "ab") as out:
@@ -217,7 +226,8 @@ class ManagedServer:
             if proc.poll() is not None:
                 self.state_file.unlink(missing_ok=True)
                 raise ServerError(f"Neo4j exited with code {proc.returncode} while starting; "
-                                  f"last lines of {self.log_file}:\n{_tail(self.log_file)}{_tail(self.home / 'logs' / 'neo4j.log')}")
+                                  f"last lines of {self.log_file}:\n{_tail(self.log_file)}"
+                                  f"{_tail(self.home / 'logs' / 'neo4j.log')}")
             if _bolt_answers(bolt):
                 return self.status(), True
             time.sleep(0.25)
@@ -288,11 +298,9 @@ dbms.transaction.timeout=60s
 db.transaction.timeout=60s
 dbms.security.procedures.unrestricted=
 """
-        # Browser applies the cisfilm style (from the schema) whenever it connects.
-        from graph.browser.stylesheet import post_connect_conf
-
+        extra = self.extra_conf() if self.extra_conf is not None else ""
         path = self.conf_dir / "neo4j.conf"
-        path.write_text(conf + post_connect_conf() + "\n")
+        path.write_text(conf + extra + "\n")
 
     def _set_initial_password(self, java: str) -> None:
         password = secrets.token_urlsafe(24)
@@ -311,7 +319,8 @@ dbms.security.procedures.unrestricted=
             args_file.unlink(missing_ok=True)
         if proc.returncode != 0:
             msg = (proc.stdout + proc.stderr).replace(password, "***")
-            raise ServerError(f"could not set the initial Neo4j password (exit {proc.returncode}): {msg.strip()[-800:]}")
+            raise ServerError(f"could not set the initial Neo4j password (exit {proc.returncode}): "
+                              f"{msg.strip()[-800:]}")
 
     def _write_state(self, state: dict) -> None:
         tmp = self.state_file.with_suffix(".tmp")
@@ -353,8 +362,8 @@ def _require_java() -> str:
     proc = subprocess.run([java, "-version"], capture_output=True, text=True)
     m = re.search(r'version "(\d+)', proc.stderr + proc.stdout)
     if not m or int(m.group(1)) < 17:
-        raise ServerError(f"Neo4j 5.26 needs Java 17 or newer; `java -version` says: "
-                          f"{(proc.stderr or proc.stdout).strip().splitlines()[0] if (proc.stderr or proc.stdout) else 'nothing'}. "
+        said = first_line(proc.stderr or proc.stdout) if (proc.stderr or proc.stdout).strip() else "nothing"
+        raise ServerError(f"Neo4j 5.26 needs Java 17 or newer; `java -version` says: {said}. "
                           f"Install it: {INSTALL_HINT}")
     return java
 
@@ -404,7 +413,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _free_port(preferred: int, avoid: set[int] = frozenset()) -> int:
+def _free_port(preferred: int, avoid: frozenset[int] | set[int] = frozenset()) -> int:
     if preferred not in avoid and _port_free(preferred):
         return preferred
     while True:
@@ -433,16 +442,12 @@ def _tail(path: Path, n: int = 12) -> str:
         return ""
 
 
-def default_home(env: dict) -> Path:
+def default_home(env: Mapping[str, str]) -> Path:
     """Where the managed server lives unless `--home`/`CISFILM_HOME` says otherwise."""
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "cisfilm"
 
 
-def default_cache(env: dict) -> Path:
+def default_cache(env: Mapping[str, str]) -> Path:
     base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cisfilm"
-
-
-if __name__ == "__main__":  # pragma: no cover - manual debugging aid
-    print(ManagedServer(default_home(os.environ), default_cache(os.environ)).status(), file=sys.stderr)

@@ -33,7 +33,8 @@ class Stats:
 
     def brief(self) -> str:
         """Two lines: entities by kind, then the totals and the single-source facts."""
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.nodes_by_kind.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+        by_count = sorted(self.nodes_by_kind.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        kinds = ", ".join(f"{n} {k}" for k, n in by_count)
         return (f"{self.nodes} entities ({kinds or 'none'}), {self.relations} relationships, "
                 f"{len(self.facts_per_source)} sources.\n"
                 f"Facts with a single source: {self.single_source_nodes} entities, "

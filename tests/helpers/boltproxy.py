@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 COMMIT = b"\x00\x02\xb0\x12\x00\x00"  # chunk header (2 bytes), B0 12 (struct, 0 fields, COMMIT), end marker
 

@@ -10,7 +10,6 @@ A lone surrogate becomes its `\\uD800` escape, which the strict reader must refu
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 
 import pyoxigraph as ox
 import rdflib
@@ -254,7 +253,7 @@ def normalised(ents: dict, rels: dict) -> tuple[dict, dict]:
             if k in ("sources", "quotes"):
                 continue
             out[k] = sorted(v) if isinstance(v, list) else v
-        pairs = sorted(zip(f.get("sources", []), f.get("quotes", [])))
+        pairs = sorted(zip(f.get("sources", []), f.get("quotes", []), strict=True))
         out["sources"] = [s for s, _ in pairs]
         out["quotes"] = [q for _, q in pairs]
         return out

@@ -13,7 +13,7 @@ characters some syntax cannot carry.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, TextIO, Union
+from typing import NamedTuple, TextIO
 
 
 class Lit(NamedTuple):
@@ -24,7 +24,7 @@ class Lit(NamedTuple):
     datatype: str = ""
 
 
-Term = Union[str, Lit]  # str = IRI
+Term = str | Lit  # str = IRI
 Triple = tuple[str, str, Term]
 # One sorted block: (subject, predicate, object, named graphs it is also in)
 Block = list[tuple[str, str, Term, tuple[str, ...]]]
