@@ -606,6 +606,9 @@ def bench_cmd(
     ctx: typer.Context,
     scale: str = typer.Option("10k", "--scale", help="10k, 100k, 1m or a number of entities."),
     out: Path = typer.Option(Path("bench-results"), "--out", help="Directory for bench-<scale>.json and .md."),
+    docs: Path | None = typer.Option(None, "--docs", metavar="PAGE",
+                                        help="Also write the report into this Markdown page (e.g. "
+                                             "docs/performance.md), replacing the section of the same scale."),
     runs: int = typer.Option(3, "--runs", min=1,
                              help="Timed runs per measure, after a warm-up; the median is reported."),
     heap: str = typer.Option("1g", "--heap", help="Heap of the benchmark's own Neo4j."),
@@ -631,6 +634,8 @@ def bench_cmd(
                            log=lambda m: typer.echo(m, err=True))
         bench.print_report(report)
         typer.echo(f"Wrote {out / ('bench-' + report['setup']['scale'])}.json and .md")
+        if docs is not None:
+            typer.echo(f"Wrote the {report['setup']['scale']} section of {bench.write_into(docs, report)}")
 
 
 # -- entry point -------------------------------------------------------------

@@ -86,8 +86,14 @@ def test_bench_rejects_a_bad_scale(run_cli, tmp_path):
 @pytest.mark.slow
 def test_bench_only_runs_the_sections_asked_for(run_cli, driver, server, settings, tmp_path):
     env = {"NEO4J_URI": settings.uri, "NEO4J_USERNAME": settings.user, "NEO4J_PASSWORD": settings.password}
-    result = run_cli("bench", "--scale", "120", "--runs", "1", "--only", "templates", "--out", str(tmp_path), env=env)
+    page = tmp_path / "performance.md"
+    page.write_text("# Performance\n\n<!-- bench:120:start -->\nold\n<!-- bench:120:end -->\n\nAfter.\n")
+    result = run_cli("bench", "--scale", "120", "--runs", "1", "--only", "templates", "--out", str(tmp_path),
+                     "--docs", str(page), env=env)
     assert result.exit_code == 0, result.output
+    written = page.read_text(encoding="utf-8")  # the section is replaced in place, the rest kept
+    md = (tmp_path / "bench-120.md").read_text(encoding="utf-8").rstrip()
+    assert written == f"# Performance\n\n<!-- bench:120:start -->\n{md}\n<!-- bench:120:end -->\n\nAfter.\n"
     report = json.loads((tmp_path / "bench-120.json").read_text(encoding="utf-8"))
     assert "templates" in report and not {"validation", "load", "rdf"} & set(report)
     assert report["setup"]["sections"] == ["templates"]

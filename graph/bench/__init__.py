@@ -8,7 +8,7 @@ interleaved rounds with its baselines (`common.rounds`). Times are medians over 
 rounds; a ratio is the median of the rounds' ratios. One module per section
 (`validation`, `load`, `templates`, `rdf`); `runner` runs them and `report` renders.
 """
-from graph.bench.report import print_report
+from graph.bench.report import print_report, write_into
 from graph.bench.runner import parse_scale, parse_sections, run
 
-__all__ = ["parse_scale", "parse_sections", "print_report", "run"]
+__all__ = ["parse_scale", "parse_sections", "print_report", "run", "write_into"]

@@ -37,12 +37,13 @@ def rounds(runs: int, measures: dict[str, Callable[[], Any]],
 
 def round_ratio(slow: list[float], fast: list[float]) -> float:
     """The median over rounds of slow ÷ fast (each round's pair measured side by side)."""
-    return statistics.median(a / b for a, b in zip(slow, fast))
+    return statistics.median(a / b for a, b in zip(slow, fast, strict=True))
 
 
 def wipe(driver: neo4j.Driver, database: str | None = None) -> None:
     """Delete every node and relationship (constraints and indexes stay)."""
-    with driver.session(database=database, notifications_min_severity="OFF") as s:  # IN TRANSACTIONS needs an implicit transaction
+    # IN TRANSACTIONS needs an implicit transaction
+    with driver.session(database=database, notifications_min_severity="OFF") as s:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 

@@ -85,8 +85,8 @@ def loader_round(driver, model, facts, database: str | None) -> dict:
 def _tx_limit(driver, database: str | None) -> float | None:
     """The server's cap on the heap all transactions may use (dbms.memory.transaction.total.max), MB."""
     try:
-        recs = driver.execute_query("CALL dbms.listConfig('dbms.memory.transaction.total.max') YIELD value RETURN value",
-                                    database_=database).records
+        recs = driver.execute_query("CALL dbms.listConfig('dbms.memory.transaction.total.max') "
+                                    "YIELD value RETURN value", database_=database).records
     except neo4j.exceptions.Neo4jError:
         return None
     m = re.fullmatch(r"([\d.]+)\s*([KMG]i?B|B)", recs[0]["value"].strip()) if recs else None
@@ -102,17 +102,17 @@ def per_row_load(driver, model, facts, database: str | None = None) -> None:
 
     def work(tx) -> None:
         lock_graph(tx)
-        for r in nodes:
-            label = model.check_label(r.kind)
-            tx.run(f"CREATE (n:Entity:`{label}`) SET n = $props", props=r.props).consume()
-        for r in nodes:
+        for node in nodes:
+            label = model.check_label(node.kind)
+            tx.run(f"CREATE (n:Entity:`{label}`) SET n = $props", props=node.props).consume()
+        for node in nodes:
             tx.run(f"MATCH (n:Entity {{id: $id}}) UNWIND range(0, size($sources) - 1) AS i "
                    f"MATCH (s:Source {{id: $sources[i]}}) CREATE (n)-[e:{PROVENANCE}]->(s) SET e.quote = $quotes[i]",
-                   id=r.id, sources=r.sources, quotes=r.quotes).consume()
-        for r in rels:
-            t = model.check_rel_type(r.type)
+                   id=node.id, sources=node.sources, quotes=node.quotes).consume()
+        for rel in rels:
+            t = model.check_rel_type(rel.type)
             tx.run(f"MATCH (a:Entity {{id: $start}}) MATCH (b:Entity {{id: $end}}) "
-                   f"CREATE (a)-[r:`{t}`]->(b) SET r = $props", start=r.start, end=r.end, props=r.props).consume()
+                   f"CREATE (a)-[r:`{t}`]->(b) SET r = $props", start=rel.start, end=rel.end, props=rel.props).consume()
 
     with driver.session(database=database, notifications_min_severity="OFF") as s:
         s.execute_write(neo4j.unit_of_work(timeout=LOAD_TIMEOUT)(work))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.store.layout import PROVENANCE
-from graph.store.load import BATCH, entity_rows, relation_rows
+from graph.store.load import BATCH, RelRow, entity_rows, relation_rows
 
 SEP = "\x1f"  # list separator in the CSV files
 
@@ -60,31 +60,31 @@ def write_csvs(model, facts, directory: Path, prefix: str = "bench-") -> list[tu
                     cols[k] = type(v)
         return cols
 
-    call = "IN TRANSACTIONS OF %d ROWS" % BATCH
+    call = f"IN TRANSACTIONS OF {BATCH} ROWS"
     by_kind: dict[str, list[dict]] = {}
-    for r in nodes:
-        by_kind.setdefault(r.kind, []).append(r.props)
-    for kind, rows in sorted(by_kind.items()):
+    for node in nodes:
+        by_kind.setdefault(node.kind, []).append(node.props)
+    for kind, node_rows in sorted(by_kind.items()):
         label = model.check_label(kind)
-        cols = columns_of(rows)
+        cols = columns_of(node_rows)
         name = f"{prefix}nodes-{label}.csv"
-        write(name, rows, cols)
+        write(name, node_rows, cols)
         jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
                            f"CREATE (n:Entity:`{label}`) SET n = {_csv_map(cols)} }} {call}"))
-    prov = [{"id": r.id, "source": s, "quote": q} for r in nodes for s, q in zip(r.sources, r.quotes)]
+    prov = [{"id": r.id, "source": s, "quote": q} for r in nodes for s, q in zip(r.sources, r.quotes, strict=True)]
     write(f"{prefix}provenance.csv", prov, {"id": str, "source": str, "quote": str})
     jobs.append((f"{prefix}provenance.csv",
                  f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ MATCH (n:Entity {{id: row.id}}) "
                  f"MATCH (s:Source {{id: row.source}}) CREATE (n)-[e:{PROVENANCE}]->(s) "
                  f"SET e.quote = coalesce(row.quote, '') }} {call}"))
-    by_type: dict[str, list] = {}
-    for r in rels:
-        by_type.setdefault(r.type, []).append(r)
-    for rtype, rows in sorted(by_type.items()):
+    by_type: dict[str, list[RelRow]] = {}
+    for rel in rels:
+        by_type.setdefault(rel.type, []).append(rel)
+    for rtype, rel_rows in sorted(by_type.items()):
         t = model.check_rel_type(rtype)
-        cols = columns_of([r.props for r in rows])
+        cols = columns_of([r.props for r in rel_rows])
         name = f"{prefix}rels-{t}.csv"
-        write(name, [{"_start": r.start, "_end": r.end, **r.props} for r in rows],
+        write(name, [{"_start": r.start, "_end": r.end, **r.props} for r in rel_rows],
               {"_start": str, "_end": str, **cols})
         jobs.append((name, f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ "
                            f"MATCH (a:Entity {{id: row._start}}) MATCH (b:Entity {{id: row._end}}) "

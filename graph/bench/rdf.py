@@ -3,6 +3,7 @@
 peak memory per format in a child process (peak RSS, and tracemalloc's peak)."""
 from __future__ import annotations
 
+import functools
 import io
 import statistics
 from collections.abc import Callable
@@ -19,14 +20,13 @@ RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml"
 DATASET_FORMATS = ("trig", "nq")
 
 
-class _Sink(io.TextIOBase):
-    """A text stream that only counts what is written (export throughput without disk I/O)."""
+class _Sink(io.StringIO):
+    """A text stream that only counts what is written (export throughput without disk I/O).
+    A `StringIO` only to be a `TextIO` for `export`: `write` never reaches its buffer."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.chars = 0
-
-    def writable(self) -> bool:
-        return True
 
     def write(self, s: str) -> int:
         self.chars += len(s)
@@ -37,14 +37,14 @@ class _Enough(Exception):
     """Raised by `_Head` once it holds its lines: ends an export early."""
 
 
-class _Head(io.TextIOBase):
-    """Keeps the first `n` lines written to it, then stops the writer."""
+class _Head(io.StringIO):
+    """Keeps the first `n` lines written to it, then stops the writer (a `TextIO` for
+    `export`, like `_Sink`: `write` never reaches the `StringIO` buffer)."""
 
     def __init__(self, n: int) -> None:
-        self.n, self.parts, self.lines = n, [], 0
-
-    def writable(self) -> bool:
-        return True
+        super().__init__()
+        self.n, self.lines = n, 0
+        self.parts: list[str] = []
 
     def write(self, s: str) -> int:
         self.parts.append(s)
@@ -66,6 +66,13 @@ def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None
 
     out: dict[str, Any] = {"formats": {}, "rdflib_cap": RDFLIB_CAP}
     samples = {}
+
+    def export_measure(fmt: str, got: dict[str, Any]) -> Callable[[], None]:
+        """One export in `fmt` into a counting sink, its result kept in got["result"]."""
+        def ours() -> None:
+            got["result"] = export(driver, model, _Sink(), format=fmt, database=database)
+        return ours
+
     for fmt in ("nt", "nq"):
         head = _Head(RDFLIB_CAP)
         try:
@@ -87,15 +94,12 @@ def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None
                 n_base = len(graph)
             graph.serialize(format=name)  # warm-up
         got: dict[str, Any] = {}
-
-        def ours() -> None:
-            got["result"] = export(driver, model, _Sink(), format=fmt, database=database)
-
+        ours = export_measure(fmt, got)
         ours()  # warm-up
         log(f"rdf: {fmt}: {runs} × (export, rdflib {name})")
         measures: dict[str, Callable[[], Any]] = {"ours": ours}
         if graph is not None:
-            measures["rdflib"] = lambda: graph.serialize(format=name)
+            measures["rdflib"] = functools.partial(graph.serialize, format=name)
         t = rounds(runs, measures)
         res = got["result"]
         statements = res.triples + res.quads
@@ -106,7 +110,8 @@ def bench_rdf(driver, model, runs: int, settings: Settings, database: str | None
             base = {"what": f"rdflib {rdflib.__version__} {type(graph).__name__}.serialize(format={name!r}) of the "
                             f"first {n_base} statements of the same export",
                     "statements": n_base, "seconds": tb, "runs": t["rdflib"], "statements_per_s": n_base / tb}
-            ratio = statistics.median((statements / a) / (n_base / b) for a, b in zip(t["ours"], t["rdflib"]))
+            ratio = statistics.median((statements / a) / (n_base / b)
+                                      for a, b in zip(t["ours"], t["rdflib"], strict=True))
         log(f"rdf: {fmt}: peak memory (child process)")
         mem = run_child({"job": "export", "format": fmt, "settings": settings_dict(settings),
                          "schema": str(schema_dir)})

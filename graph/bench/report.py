@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -147,6 +148,23 @@ def markdown(r: dict) -> str:
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
         lines.append("")
     return "\n".join(lines)
+
+
+def write_into(page: Path, r: dict) -> Path:
+    """Put the report's Markdown into a docs page, between `<!-- bench:<scale>:start -->`
+    and `<!-- bench:<scale>:end -->` (appended at the end when the page has no such
+    section), so measurements in docs/ are written by the tool that measures them."""
+    scale = r["setup"]["scale"]
+    start, end = f"<!-- bench:{scale}:start -->", f"<!-- bench:{scale}:end -->"
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    section = f"{start}\n{markdown(r).rstrip()}\n{end}"
+    if start in text and end in text.split(start, 1)[1]:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section + "\n"
+    page.write_text(text, encoding="utf-8")
+    return page
 
 
 def print_report(r: dict, console=None) -> None:

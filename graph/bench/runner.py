@@ -97,6 +97,8 @@ def run(*, scale: int, out: Path, runs: int = 3, settings: Settings | None = Non
             server = BenchServer(work / "neo4j", cache, heap=heap, pagecache=pagecache)
             log(f"starting the benchmark's Neo4j (heap {heap}, page cache {pagecache})")
             status, _ = server.start(bolt_port=free_port(), http_port=free_port(), log=log)
+            if not status.uri:  # it answered on Bolt, then stopped before its status was read
+                raise CisfilmError("the benchmark's Neo4j stopped right after it started")
             settings = Settings(uri=status.uri, user=status.user, password=server.password())
             import_dir = server.home / "import"
             memory = f"heap {heap}, page cache {pagecache}, no transaction timeout"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 # Every file stays below the validator's 1 MiB cap (graph.strictyaml.MAX_BYTES), with room to spare.
 MAX_FILE_BYTES = 900_000
@@ -69,7 +70,8 @@ SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", 
             "Нуриев"]
 ORG_TYPES = [  # (type, weight, ru, en)
     ("studio", 25, "Киностудия", "Film Studio"), ("production_company", 40, "Кинокомпания", "Film Company"),
-    ("media_holding", 8, "Медиахолдинг", "Media Holding"), ("government_body", 6, "Департамент кино", "Film Department"),
+    ("media_holding", 8, "Медиахолдинг", "Media Holding"),
+    ("government_body", 6, "Департамент кино", "Film Department"),
     ("agency", 6, "Агентство", "Agency"), ("association", 6, "Ассоциация", "Association"),
     ("non_profit", 5, "АНО", "Non-profit"), ("media_outlet", 4, "Издание", "Outlet"),
 ]
@@ -133,7 +135,7 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
     rnd = random.Random(seed)
     rand, randrange = rnd.random, rnd.randrange
     c = counts(n_entities)
-    S, P, O, PE, PO = c["Source"], c["Place"], c["Organization"], c["Person"], c["Post"]
+    S, P, ORG, PE, PO = c["Source"], c["Place"], c["Organization"], c["Person"], c["Post"]
     A, PR, E, CL, SI, IN = c["Agreement"], c["Project"], c["Event"], c["Cluster"], c["Site"], c["Incentive"]
     n_countries = min(len(COUNTRIES), max(1, P // 4))
     org_types = [t for t in ORG_TYPES for _ in range(t[1])]
@@ -157,7 +159,7 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
         return [{"source": sid(x), "quote": quote} for x in ids]
 
     def rel(a: str, t: str, b: str, quote: str | None = None, quoted: float = 0.9, **props) -> dict:
-        r = {"from": a, "type": t, "to": b}
+        r: dict[str, Any] = {"from": a, "type": t, "to": b}
         r.update(props)
         r["sources"] = sources(quote, quoted)
         return r
@@ -177,8 +179,8 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
     # -- sources
     for i in range(S):
         title = f"Новость {i + 1}: {_combo(i, ADJ, NOUN)} и кино"
-        e = {"id": sid(i), "kind": "Source", "name": {"ru": title, "en": latin(title)},
-             "file": f"synthetic/{i:07d}.txt", "date": date(i, 0.9), "language": "ru"}
+        e: dict[str, Any] = {"id": sid(i), "kind": "Source", "name": {"ru": title, "en": latin(title)},
+                             "file": f"synthetic/{i:07d}.txt", "date": date(i, 0.9), "language": "ru"}
         if rand() < 0.5:
             e["author"] = _person(i * 3 + 1)[0]
         if rand() < 0.3:
@@ -187,7 +189,8 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
         if i and rand() < 0.05:
             yield "relations", {"from": sid(i), "type": "CITES", "to": sid(randrange(i)), "sources": [sid(i)]}
         if rand() < 0.5:
-            yield "relations", {"from": sid(i), "type": "PUBLISHED_BY", "to": org(randrange(O))[0], "sources": [sid(i)]}
+            yield "relations", {"from": sid(i), "type": "PUBLISHED_BY", "to": org(randrange(ORG))[0],
+                                "sources": [sid(i)]}
     # -- places: countries, then cities in them
     for i in range(P):
         if i < n_countries:
@@ -207,7 +210,7 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
                            "sources": sources(None, 0)}
         yield "relations", rel(place_id[i], "PART_OF", place_id[country % n_countries], f"{ru} входит в состав страны")
     # -- organisations
-    for i in range(O):
+    for i in range(ORG):
         oid, otype, ru, en = org(i)
         name = {"ru": ru, "en": en}
         if rand() < 0.15:
@@ -238,9 +241,10 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
         if j < PO:
             title_ru, title_en = POSTS[j % len(POSTS)]
             oid, _, org_ru, org_en = org(j)
-            post = {"id": f"post-{j:07d}", "kind": "Post",
-                    "name": {"ru": f"{title_ru.capitalize()} — {org_ru}", "en": f"{title_en.capitalize()}, {org_en}"},
-                    "title": {"ru": title_ru, "en": title_en}}
+            post: dict[str, Any] = {
+                "id": f"post-{j:07d}", "kind": "Post",
+                "name": {"ru": f"{title_ru.capitalize()} — {org_ru}", "en": f"{title_en.capitalize()}, {org_en}"},
+                "title": {"ru": title_ru, "en": title_en}}
             if rand() < 0.7:
                 post["start"] = date(j, rand())
                 if rand() < 0.15:
@@ -250,7 +254,7 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
             yield "relations", rel(pid, "HOLDS", post["id"], f"{title_ru} {org_ru} {ru}")
             yield "relations", rel(post["id"], "POST_IN", oid, f"{title_ru} {org_ru}")
         else:
-            oid, _, org_ru, _ = org(randrange(O))
+            oid, _, org_ru, _ = org(randrange(ORG))
             yield "relations", rel(pid, "ASSOCIATED_WITH", oid, f"{ru} работает с {org_ru}",
                                    role=("продюсер", "режиссёр", "сценарист")[j % 3])
             if rand() < 0.3:
@@ -277,17 +281,18 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
         for k in rnd.sample(range(PE), k=min(PE, randrange(3))):
             yield "relations", rel(f"person-{k:07d}", "SPOKE_AT", ev, "выступил(а) на сессии")
         if rand() < 0.3:
-            yield "relations", rel(org(randrange(O))[0], "PARTNER_OF", ev, "стратегический партнёр", role="партнёр")
+            yield "relations", rel(org(randrange(ORG))[0], "PARTNER_OF", ev, "стратегический партнёр", role="партнёр")
     # -- agreements: 2–6 parties, a signatory for each party with a post holder
     for i in range(A):
         aid = f"agreement-{i:07d}"
-        parties = rnd.sample(range(O), k=min(O, 2 + randrange(5)))
+        parties = rnd.sample(range(ORG), k=min(ORG, 2 + randrange(5)))
         a, b = org(parties[0]), org(parties[1])
         memo = rand() < 0.6
         word = ("Меморандум о сотрудничестве", "Memorandum of cooperation") if memo else \
                ("Соглашение о совместном производстве", "Co-production agreement")
         e = {"id": aid, "kind": "Agreement",
-             "name": {"ru": f"{word[0]} № {i + 1} между {a[2]} и {b[2]}", "en": f"{word[1]} No. {i + 1}, {a[3]} and {b[3]}"},
+             "name": {"ru": f"{word[0]} № {i + 1} между {a[2]} и {b[2]}",
+                      "en": f"{word[1]} No. {i + 1}, {a[3]} and {b[3]}"},
              "type": "memorandum" if memo else "cooperation_agreement"}
         if rand() < 0.7:
             e["date"] = date(i, rand())
@@ -297,7 +302,7 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
         yield "entities", e
         for o in parties:
             oid, _, org_ru, _ = org(o)
-            props = {"role": "сторона"} if rand() < 0.1 else {}
+            props: dict[str, Any] = {"role": "сторона"} if rand() < 0.1 else {}
             yield "relations", rel(oid, "PARTY_TO", aid, f"{org_ru} {VERBS[o % len(VERBS)]} соглашение", **props)
             if o < PO:
                 yield "relations", rel(f"person-{o:07d}", "SIGNED", aid, f"подпись поставил {_person(o)[0]}",
@@ -320,9 +325,9 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
             e["aliases"] = [f"«{title}» ({year(i)})"]
         e["sources"] = sources(f"{'сериал' if series else 'фильм'} «{title}»", 0.7)
         yield "entities", e
-        for o in rnd.sample(range(O), k=min(O, 1 + (rand() < 0.4) + (rand() < 0.1))):
-            yield "relations", rel(org(o)[0], "PRODUCES", prid, f"{org(o)[2]} снимает «{title}»",
-                                   **({"role": "co_producer"} if rand() < 0.2 else {}))
+        for o in rnd.sample(range(ORG), k=min(ORG, 1 + (rand() < 0.4) + (rand() < 0.1))):
+            role: dict[str, Any] = {"role": "co_producer"} if rand() < 0.2 else {}
+            yield "relations", rel(org(o)[0], "PRODUCES", prid, f"{org(o)[2]} снимает «{title}»", **role)
         if rand() < 0.3:
             yield "relations", rel(prid, "DIRECTED_BY", f"person-{randrange(PE):07d}", f"режиссёр «{title}»")
         if rand() < 0.2:
@@ -331,19 +336,21 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
     # -- clusters and their sites: site s belongs to cluster s % CL
     for i in range(CL):
         cid, core = f"cluster-{i:07d}", _combo(i, ADJ, NOUN)
-        yield "entities", {"id": cid, "kind": "Cluster", "name": {"ru": f"Кинокластер «{core}»", "en": f"{latin(core)} film cluster"},
+        yield "entities", {"id": cid, "kind": "Cluster",
+                           "name": {"ru": f"Кинокластер «{core}»", "en": f"{latin(core)} film cluster"},
                            "type": ("film_cluster", "cg_cluster", "games_animation_cluster")[i % 3],
                            "status": ("planned", "in_development", "operating")[i % 3],
                            "sources": sources(f"кинокластер «{core}»", 0.8)}
         yield "relations", rel(cid, "LOCATED_IN", city(), f"кинокластер «{core}» создаётся")
-        yield "relations", rel(org(randrange(O))[0], "OPERATES", cid, f"оператор кластера «{core}»")
-        yield "relations", rel(org(randrange(O))[0], "DEVELOPS", cid, f"развивает кластер «{core}»")
+        yield "relations", rel(org(randrange(ORG))[0], "OPERATES", cid, f"оператор кластера «{core}»")
+        yield "relations", rel(org(randrange(ORG))[0], "DEVELOPS", cid, f"развивает кластер «{core}»")
         if rand() < 0.5:
             yield "relations", rel(cid, "FOCUSES_ON", place_id[randrange(n_countries)], "ориентирован на рынки")
     for i in range(SI):
         sid_ = f"site-{i:07d}"
         core = _combo(i, TITLE_A, TITLE_B)
-        yield "entities", {"id": sid_, "kind": "Site", "name": {"ru": f"Площадка «{core}»", "en": f"{latin(core)} site"},
+        yield "entities", {"id": sid_, "kind": "Site",
+                           "name": {"ru": f"Площадка «{core}»", "en": f"{latin(core)} site"},
                            "type": ("studio_complex", "backlot", "innovation_centre", "production_site")[i % 4],
                            "sources": sources(f"площадка «{core}»", 0.6)}
         yield "relations", rel(f"cluster-{i % CL:07d}", "HAS_SITE", sid_, f"в состав кластера войдёт «{core}»")
@@ -354,7 +361,8 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
         iid = f"incentive-{i:07d}"
         kind = ("rebate", "grant", "subsidy")[i % 3]
         ru = {"rebate": "Кэшбэк", "grant": "Грант", "subsidy": "Субсидия"}[kind]
-        e = {"id": iid, "kind": "Incentive", "name": {"ru": f"{ru} на копродукцию № {i + 1}", "en": f"Co-production {kind} No. {i + 1}"},
+        e = {"id": iid, "kind": "Incentive",
+             "name": {"ru": f"{ru} на копродукцию № {i + 1}", "en": f"Co-production {kind} No. {i + 1}"},
              "type": kind}
         if rand() < 0.5:
             e["purpose"] = "Support for international co-productions filmed in the region."
@@ -362,7 +370,7 @@ def iter_facts(n_entities: int, seed: int = 7) -> Iterator[tuple[str, dict]]:
             e["approved"] = date(i, rand())
         e["sources"] = sources(f"{ru} для копродукций", 0.7)
         yield "entities", e
-        target = org(randrange(O))[0] if rand() < 0.4 else place_id[randrange(P)]
+        target = org(randrange(ORG))[0] if rand() < 0.4 else place_id[randrange(P)]
         yield "relations", rel(iid, "OFFERED_BY", target, "предоставляет поддержку")
         if rand() < 0.4:
             yield "relations", rel(iid, "DISCUSSED_AT", f"event-{randrange(E):07d}", "обсудили на форуме")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import neo4j
 
 from graph.bench.common import Log
-from graph.templates import load_template, load_templates, run_template
+from graph.templates import Template, load_template, load_templates, run_template
 
 TEMPLATE_BUDGET = 2.0  # seconds per template and per --runs, after at least TEMPLATE_MIN calls
 TEMPLATE_MIN = 10
@@ -24,7 +25,8 @@ TEMPLATE_CLASS = {
     "entity": "look-up", "agreement": "look-up", "source": "look-up", "search": "full-text",
     "partners": "2-hop", "people": "2-hop", "posts": "2-hop", "projects": "2-hop", "signatures": "2-hop",
     "cluster": "2-hop", "events": "2-hop", "incentives": "2-hop",
-    "single_source": "scan", "organisations": "scan", "agreements": "scan", "country_matrix": "scan", "most_connected": "scan",
+    "single_source": "scan", "organisations": "scan", "agreements": "scan", "country_matrix": "scan",
+    "most_connected": "scan",
     "path": "path",
 }
 TEMPLATE_PARAMS = {  # parameter → kind of the entity to pass (else the parameter's first kind)
@@ -106,6 +108,12 @@ def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, 
         return {"runs": len(xs), "p50_ms": _pct(xs, .5) * 1e3, "p95_ms": _pct(xs, .95) * 1e3,
                 "p99_ms": _pct(xs, .99) * 1e3}
 
+    def counted_call(t: Template, params: dict[str, Any], rows: list[int]) -> Callable[[], None]:
+        """One run of template `t`, its row count kept in rows[0]."""
+        def call() -> None:
+            rows[0] = len(run_template(driver, t, params, database=database, timeout=600).rows)
+        return call
+
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "ping.cypher").write_text(PING, encoding="utf-8")
         ping = load_template(Path(d) / "ping.cypher")
@@ -120,11 +128,7 @@ def bench_templates(driver, queries_dir: Path, runs: int, database: str | None, 
                                                          for p in t.params.values()) else "scan")
         log(f"templates: {name} {params}")
         rows = [0]
-
-        def call() -> None:
-            rows[0] = len(run_template(driver, t, params, database=database, timeout=600).rows)
-
-        xs, base = timed(call)
+        xs, base = timed(counted_call(t, params, rows))
         st = stats(xs)
         b50 = _pct(base, .5) * 1e3
         st.update({"class": cls, "params": params, "rows": rows[0], "return_1_p50_ms": b50,

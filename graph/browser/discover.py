@@ -40,6 +40,6 @@ def derive_browser_url(uri: str, *, timeout: float = 2.0,
 
 
 def _fetch(url: str, timeout: float) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # http(s) only
         return response.read(65536)
 

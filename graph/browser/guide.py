@@ -70,7 +70,8 @@ def _template_slide(t: Template, resolved: Mapping[str, Any]) -> str:
                     f"<td>{_e(p.description)}</td></tr>")
     if t.uses_as_of:
         rows.append(f"<tr><td><code>as_of</code></td><td>date</td><td>null</td>"
-                    f"<td>{_e('The date to answer for, ' + RESERVED['as_of'])} in the command line; null: now.</td></tr>")
+                    f"<td>{_e('The date to answer for, ' + RESERVED['as_of'])} in the command line; "
+                    "null: now.</td></tr>")
     table = ("<table><tr><th>parameter</th><th>type</th><th>example</th><th>meaning</th></tr>"
              + "".join(rows) + "</table>") if rows else "<p>No parameters.</p>"
     cli = " ".join(["cisfilm query", t.name, *t.example_args()])
@@ -163,7 +164,8 @@ def build_guide(model: Model, templates: Mapping[str, Template], *, base: str,
     slides = {n: _template_slide(t, resolved.get(n, {})) for n, t in templates.items()}
     title = "cisfilm — the CIS film co-production graph"
     pages = {GUIDE_FILE: _page(title, [intro, kinds_slide, rels_slide, prov_slide, *slides.values()])}
-    back = f"<p>{_exec('guide ' + main_url, '← the cisfilm guide')} · {_exec('style ' + style_url, 'apply the style')}</p>"
+    back = (f"<p>{_exec('guide ' + main_url, '← the cisfilm guide')} · "
+            f"{_exec('style ' + style_url, 'apply the style')}</p>")
     for n, slide in slides.items():
         pages[template_page(n)] = _page(f"cisfilm · {n}", [slide.replace("</slide>", back + "</slide>")])
     return Guide(base=base, pages=pages, grass=grass(model))

@@ -40,7 +40,7 @@ class GuideServer:
         self._files = guide.files()
 
     def start(self) -> GuideServer:
-        files = lambda: self._files
+        files = lambda: self._files  # read at request time: publish() may come later
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -87,15 +87,20 @@ class GuideServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        for port in ([self.port_wanted, 0] if self.port_wanted else [0]):
+        httpd: http.server.ThreadingHTTPServer | None = None
+        if self.port_wanted:
             try:
-                self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-                break
+                httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port_wanted), Handler)
+            except OSError:
+                pass  # taken: any free port will do
+        if httpd is None:
+            try:
+                httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
             except OSError as e:
-                if port == 0 or self.port_wanted is None:
-                    raise CisfilmError(f"cannot serve the guide on 127.0.0.1: {e.strerror}") from None
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="cisfilm-guide", daemon=True)
+                raise CisfilmError(f"cannot serve the guide on 127.0.0.1: {e.strerror}") from None
+        httpd.daemon_threads = True
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, name="cisfilm-guide", daemon=True)
         self._thread.start()
         return self
 

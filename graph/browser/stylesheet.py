@@ -61,8 +61,8 @@ def _darker(colour: str, factor: float = 0.8) -> str:
 def _text_on(colour: str) -> str:
     """Black or white, whichever reads better on `colour` (WCAG relative luminance)."""
     def lin(c: int) -> float:
-        c /= 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
     r, g, b = (lin(c) for c in _rgb(colour))
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "#000000" if luminance > 0.4 else "#FFFFFF"
@@ -138,7 +138,7 @@ def post_connect_conf(schema_dir: str | os.PathLike | None = None) -> str:
     schema cisfilm uses) whenever it connects. A schema that cannot be read gives a comment
     line saying why instead: the server starts all the same, without the style."""
     try:
-        model = load_model(schema_dir if schema_dir is not None else default_schema_dir())
+        model = load_model(Path(schema_dir) if schema_dir is not None else default_schema_dir())
     except (CisfilmError, OSError) as e:
         return f"# no {POST_CONNECT_SETTING}: the schema could not be read: {first_line(e)}"
     return f"{POST_CONNECT_SETTING}={post_connect_command(model)}"
