@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from neo4j.exceptions import DriverError, Neo4jError
 
 from graph import __version__, resources
 from graph.errors import CisfilmError, InvalidData, first_line
@@ -84,6 +83,11 @@ def _seeds(paths: list[Path] | None) -> list[Path]:
     return list(paths) if paths else [_shown(resources.seeds_dir())]
 
 
+def _fact_cache(opts: Options) -> Path:
+    """Where what was read from fact files is cached by content (graph.facts.cache)."""
+    return opts.cache / "facts"
+
+
 def _shown(path: Path) -> Path:
     """`path` relative to the working directory when it lies under it (shorter messages)."""
     try:
@@ -135,10 +139,12 @@ def main(
     home: Path = typer.Option(None, "--home", envvar="CISFILM_HOME", show_default=False,
                               help="Home of the managed server (default: $XDG_DATA_HOME/cisfilm)."),
     cache: Path = typer.Option(None, "--cache", envvar="CISFILM_CACHE", show_default=False,
-                               help="Where fetched Neo4j jars are cached (default: $XDG_CACHE_HOME/cisfilm)."),
+                               help="Cache of fetched Neo4j jars and of templates already checked read-only "
+                                    "(default: $XDG_CACHE_HOME/cisfilm)."),
     heap: str = typer.Option(HEAP, "--heap", envvar="CISFILM_HEAP", metavar="SIZE",
-                             help="Heap of the managed server: a load is one transaction and must fit in "
-                                  "its transaction memory (70% of the heap). Applies when it starts."),
+                             help="Heap of the managed server: a plain load is one transaction and must fit "
+                                  "in its transaction memory (70% of the heap; larger loads: --batch-size or "
+                                  "--rebuild). Applies when it starts."),
     pagecache: str = typer.Option(PAGECACHE, "--pagecache", envvar="CISFILM_PAGECACHE", metavar="SIZE",
                                   help="Page cache of the managed server. Applies when it starts."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
@@ -151,6 +157,14 @@ def main(
 
 def _err(message: str) -> None:
     typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """Neo4j's error types, once the driver is imported; before that none can have been raised.
+    (An `except` clause is evaluated only when an exception reaches it, so commands that never
+    connect do not import the driver.)"""
+    nx = sys.modules.get("neo4j.exceptions")
+    return (nx.Neo4jError, nx.DriverError) if nx else ()
 
 
 @contextmanager
@@ -166,7 +180,7 @@ def _errors() -> Iterator[None]:
     except CisfilmError as e:
         _err(str(e))
         raise typer.Exit(1) from None
-    except (Neo4jError, DriverError) as e:  # a server-side refusal not mapped below the CLI
+    except _driver_errors() as e:  # a server-side refusal not mapped below the CLI
         _err(f"Neo4j: {first_line(e)}")
         raise typer.Exit(1) from None
 
@@ -271,10 +285,22 @@ def load_cmd(
     dry_run: bool = typer.Option(False, "--dry-run",
                                  help="Print what would be created, changed and removed; write nothing."),
     prune: bool = typer.Option(False, "--prune", help="Remove loaded facts that are no longer in the files."),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1, metavar="N", show_default=False,
+                                          help="Commit in batches of N facts instead of one transaction (any "
+                                               "server: remote, cluster, Aura). Until it finishes the graph is "
+                                               "marked mid-load; a rerun resumes it."),
+    rebuild: bool = typer.Option(False, "--rebuild",
+                                 help="Managed server only: rebuild the whole graph from the files with Neo4j's "
+                                      "bulk importer into a new store, then switch to it (a short restart; the "
+                                      "previous graph serves until then, and after any failure)."),
+    drop_hand_made: bool = typer.Option(False, "--drop-hand-made",
+                                        help="With --rebuild: drop the nodes and relationships no load wrote "
+                                             "(without it, a rebuild refuses when there are any)."),
     strict: StrictOpt = False,
     schema: SchemaOpt = None,
 ) -> None:
-    """Validate fact files, then load them into Neo4j: idempotent and all-or-nothing."""
+    """Validate fact files, then load them into Neo4j: idempotent and all-or-nothing (--batch-size: resumable;
+    --rebuild: through the bulk importer)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
@@ -284,6 +310,39 @@ def load_cmd(
 
     opts: Options = ctx.obj
     console = Console(stderr=True)
+    if not (rebuild or drop_hand_made or opts.uri or dry_run or batch_size) and opts.database in (None, "neo4j"):
+        from graph.store.rebuild import REBUILD_THRESHOLD, large_first_load
+
+        with _errors():
+            n = large_first_load(opts.server(), _seeds(paths), log=lambda m: typer.echo(m, err=True))
+        if n is not None:  # a first load far faster through the bulk importer
+            typer.echo(f"The graph is empty and the files hold about {n} entities (more than {REBUILD_THRESHOLD}): "
+                       "loading them through Neo4j's bulk importer, as `load --rebuild` does.", err=True)
+            rebuild = True
+    if rebuild or drop_hand_made:
+        from graph.store.rebuild import rebuild_paths
+
+        with _errors(), Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=console, transient=True, disable=not console.is_terminal) as bar:
+            if not rebuild:
+                raise CisfilmError("--drop-hand-made goes with --rebuild")
+            if opts.uri:
+                raise CisfilmError("--rebuild needs the managed server: Neo4j's bulk importer writes the store's "
+                                   "files, which a server at NEO4J_URI keeps out of reach. Load without --rebuild "
+                                   "(--batch-size N for a large set).")
+            if dry_run or batch_size:
+                raise CisfilmError("--rebuild replaces the whole graph at once: not with --dry-run or --batch-size")
+            if opts.database not in (None, "neo4j"):
+                raise CisfilmError("--rebuild rebuilds the managed server's one database, neo4j")
+            task = bar.add_task("validating", total=None)
+            rebuilt = rebuild_paths(
+                opts.server(), _seeds(paths), _schema(schema), strict=strict, drop_hand_made=drop_hand_made,
+                progress=lambda stage, done, total: bar.update(task, description=stage, completed=done,
+                                                               total=total or None),
+                log=lambda m: typer.echo(m, err=True))
+        typer.echo("\n".join(rebuilt.lines()))
+        return
     with _errors(), driver(opts) as drv, Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True, disable=not console.is_terminal) as bar:
@@ -293,8 +352,11 @@ def load_cmd(
             bar.update(task, description=stage, completed=done, total=total or None)
 
         result = load_paths(drv, _seeds(paths), _schema(schema), database=opts.database,
-                            dry_run=dry_run, prune=prune, strict=strict, progress=progress)
+                            dry_run=dry_run, prune=prune, strict=strict, progress=progress,
+                            batch_size=batch_size, cache_dir=_fact_cache(opts))
     diff = result.diff
+    if result.note():
+        typer.echo(result.note(), err=True)
     if dry_run:
         table = Table(title="Dry run: nothing was written", title_justify="left")
         for col in ("kind / type", "create", "change", "remove", "unchanged", "not in files"):
@@ -302,15 +364,14 @@ def load_cmd(
         for row in diff.rows():
             table.add_row(*(Text(str(x)) for x in row))  # Text: a kind read from the graph is not markup
         Console().print(table)
-        typer.echo(f"Would be: {diff.summary()}.")
-    else:
-        typer.echo(f"Loaded {result.entities} entities and {result.relations} relationships: {diff.summary()}.")
+    typer.echo(result.summary())
 
 
 # -- validate / schema -------------------------------------------------------
 
 @app.command("validate")
 def validate_cmd(
+    ctx: typer.Context,
     paths: PathsArg = None,
     strict: StrictOpt = False,
     schema: SchemaOpt = None,
@@ -319,7 +380,7 @@ def validate_cmd(
     from graph.facts import validate_paths
 
     with _errors():
-        facts, problems = validate_paths(_seeds(paths), _schema(schema), strict)
+        facts, problems = validate_paths(_seeds(paths), _schema(schema), strict, cache_dir=_fact_cache(ctx.obj))
     for p in problems:
         typer.echo(str(p))
     errors = sum(p.severity == "error" for p in problems)
@@ -421,16 +482,18 @@ def query_cmd(
     templates: TemplatesOpt = None,
 ) -> None:
     """Run a stored template read-only; parameters are typed and checked before anything runs."""
-    from graph.templates import format_result, get_template, load_templates, parse_assignments, rich_table, run_template
+    from graph.templates import find_template, format_result, parse_assignments, rich_table, run_template
 
     opts: Options = ctx.obj
     with _errors():
-        template = get_template(load_templates(_templates(templates)), name)
+        template = find_template(_templates(templates), name)
         raw = parse_assignments(param or [])
         template.check(raw, as_of)  # parameter errors before any connection
         with driver(opts) as drv:
             result = run_template(drv, template, raw, database=opts.database, limit=limit,
-                                  as_of=as_of, timeout=timeout)
+                                  as_of=as_of, timeout=timeout, cache_dir=opts.cache)
+        if result.mid_load:
+            typer.secho(f"Warning: {result.mid_load.notice()}.", fg=typer.colors.YELLOW, err=True)
         if format == "table":
             from rich.console import Console
 
@@ -459,6 +522,9 @@ def export_cmd(
     validate: bool = typer.Option(False, "--validate",
                                   help="Also check the export against the SHACL shapes from schema/; "
                                        "exit 1 on violations."),
+    allow_partial: bool = typer.Option(False, "--allow-partial",
+                                       help="Export even while a batched load is unfinished (the graph is "
+                                            "mid-load, so the export is partial); refused without it."),
     schema: SchemaOpt = None,
 ) -> None:
     """Export the live graph as RDF: standard vocabularies, named graphs per source (trig, nq)."""
@@ -473,22 +539,27 @@ def export_cmd(
         model = load_model(_schema(schema))
         with driver(opts) as drv:
             if output is not None:
-                result = export(drv, model, output, format=fmt, base=base, database=opts.database)
+                result = export(drv, model, output, format=fmt, base=base, database=opts.database,
+                                allow_partial=allow_partial)
             else:
                 sys.stdout.flush()
                 stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
                 try:
-                    result = export(drv, model, stream, format=fmt, base=base, database=opts.database)
+                    result = export(drv, model, stream, format=fmt, base=base, database=opts.database,
+                                    allow_partial=allow_partial)
                     stream.flush()
                 except BrokenPipeError:  # `cisfilm export | head`
                     raise typer.Exit(0) from None
                 finally:
                     stream.detach()
+            if result.mid_load:
+                typer.secho(f"Warning: {result.mid_load.notice()}.", fg=typer.colors.YELLOW, err=True)
             typer.echo(result.summary(), err=True)
             if validate:
                 from graph.rdf.shacl import validate_export
 
-                violations = validate_export(drv, model, base=base, database=opts.database)
+                violations = validate_export(drv, model, base=base, database=opts.database,
+                                             allow_partial=allow_partial)
                 for v in violations:
                     typer.echo(str(v), err=True)
                 if violations:
@@ -511,6 +582,8 @@ def stats_cmd(
     opts: Options = ctx.obj
     with _errors(), driver(opts) as drv:
         st = graph_stats(drv, opts.database)
+        if st.mid_load:  # also in the JSON, as "mid_load"
+            typer.secho(f"Warning: {st.mid_load.notice()}.", fg=typer.colors.YELLOW, err=True)
         if format == "json":
             typer.echo(json.dumps(st.as_dict(), indent=2, ensure_ascii=False))
             return
@@ -590,10 +663,12 @@ def browser_cmd(
                     typer.echo("Could not open a web browser: open the address above yourself.", err=True)
             if guide_server is not None:
                 typer.echo(f"Serving the guide at {guide_server.base}/ — press Ctrl-C to stop.", err=True)
-                try:
-                    threading.Event().wait()
-                except KeyboardInterrupt:
-                    pass
+                threading.Event().wait()
+        except KeyboardInterrupt:
+            # with --serve, Ctrl-C at any point (even while a web browser is being opened)
+            # means "stop serving": a clean exit
+            if guide_server is None:
+                raise
         finally:
             if guide_server is not None:
                 guide_server.stop()

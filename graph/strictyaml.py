@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -35,9 +36,11 @@ PURE_LOADER = yaml.SafeLoader
 LOADER = C_LOADER or PURE_LOADER
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Mark:
-    """A position in a file; line and col are 1-based."""
+class Mark(NamedTuple):
+    """A position in a file; line and col are 1-based.
+
+    A named tuple rather than a frozen dataclass: one is made for every node of every
+    file read, and a tuple is made in half the time (same fields, order and equality)."""
 
     file: str
     line: int
@@ -47,9 +50,9 @@ class Mark:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True, slots=True)
-class Scalar:
-    """A scalar exactly as written: its text and whether it was unquoted."""
+class Scalar(NamedTuple):
+    """A scalar exactly as written: its text and whether it was unquoted (a named tuple,
+    for the same reason as `Mark`)."""
 
     value: str
     plain: bool
@@ -240,16 +243,14 @@ def _bad_chars(text: str) -> Iterator[tuple[int, str]]:
 
 
 class _Frame:
-    __slots__ = ("kind", "mark", "path", "items", "entries", "key", "skip")
+    __slots__ = ("is_map", "mark", "items", "entries", "key")
 
-    def __init__(self, kind: str, mark: Mark, path: str):
-        self.kind = kind  # "map" or "seq"
+    def __init__(self, is_map: bool, mark: Mark):
+        self.is_map = is_map
         self.mark = mark
-        self.path = path
         self.items: list[Node] = []
         self.entries: dict[str, tuple[Scalar, Node]] = {}
-        self.key: Scalar | None | bool = None  # False: a bad key, skip its value
-        self.skip = False
+        self.key: Scalar | None | bool = None  # None: next node is a key; False: a bad key, skip its value
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -266,6 +267,45 @@ def join_path(path: str, key: str) -> str:
 _join = join_path
 
 
+def _path(stack: list[_Frame]) -> str:
+    """The field path of the node about to be attached to the top of `stack`.
+
+    Paths are only needed for problems, so they are worked out then rather than kept
+    for every node: while a frame is open its parent does not change, so walking the
+    stack gives the same path it had when the frame opened."""
+    path = ""
+    for frame in stack:
+        if not frame.is_map:
+            path = f"{path}[{len(frame.items)}]"
+        elif isinstance(frame.key, Scalar):
+            path = _join(path, frame.key.value)
+    return path
+
+
+# Event classes → what the builder does with them (exact classes; others are looked up once).
+_SCALAR, _START, _END, _ALIAS, _DOC, _OTHER = range(6)
+_KINDS: dict[type, int] = {}
+
+
+def _event_kind(cls: type) -> int:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if issubclass(cls, yaml.ScalarEvent):
+            kind = _SCALAR
+        elif issubclass(cls, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            kind = _START
+        elif issubclass(cls, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            kind = _END
+        elif issubclass(cls, yaml.AliasEvent):
+            kind = _ALIAS
+        elif issubclass(cls, yaml.DocumentStartEvent):
+            kind = _DOC
+        else:
+            kind = _OTHER
+        _KINDS[cls] = kind
+    return kind
+
+
 class _Builder:
     def __init__(self, file: str, max_depth: int):
         self.file = file
@@ -279,16 +319,6 @@ class _Builder:
     def problem(self, mark: Mark, path: str, reason: str) -> None:
         self.problems.append(Problem(self.file, mark.line, mark.col, path, reason))
 
-    def child_path(self, stack: list[_Frame]) -> str:
-        if not stack:
-            return ""
-        top = stack[-1]
-        if top.kind == "seq":
-            return f"{top.path}[{len(top.items)}]"
-        if isinstance(top.key, Scalar):
-            return _join(top.path, top.key.value)
-        return top.path
-
     def check_node_event(self, ev, mark: Mark, path: str) -> None:
         if ev.anchor is not None:
             self.problem(mark, path, f"anchors (&{ev.anchor}) are not allowed; write the value out")
@@ -296,33 +326,60 @@ class _Builder:
             self.problem(mark, path, f"explicit tag {ev.tag} is not allowed")
 
     def build(self, events: Iterable) -> Node | None:
+        # The hot loop of every read: one pass over the events, dispatch on the event's
+        # class, no per-node path strings (see `_path`).
+        file = self.file
         stack: list[_Frame] = []
+        top: _Frame | None = None
         root: Node | None = None
         documents = 0
-
-        def attach(node: Node | None, path: str) -> None:
-            nonlocal root
-            if not stack:
-                root = node
-                return
-            top = stack[-1]
-            if top.kind == "seq":
-                top.items.append(node)  # type: ignore[arg-type]
-                return
-            if top.key is None:  # this node is a key
-                if isinstance(node, Scalar):
-                    self.add_key(top, node)
-                else:
-                    where = node.mark if node is not None else top.mark
-                    self.problem(where, top.path, "mapping keys must be strings")
-                    top.key = False
-                return
-            if isinstance(top.key, Scalar) and node is not None:
-                top.entries[top.key.value] = (top.key, node)
-            top.key = None
+        kinds = _KINDS
+        MappingStart = yaml.MappingStartEvent
 
         for ev in events:
-            if isinstance(ev, yaml.DocumentStartEvent):
+            kind = kinds.get(ev.__class__)
+            if kind is None:
+                kind = _event_kind(ev.__class__)
+            node: Node | None
+            if kind == _SCALAR:
+                m = ev.start_mark
+                mark = Mark(file, m.line + 1, m.column + 1)
+                if ev.anchor is not None or ev.tag is not None:
+                    self.check_node_event(ev, mark, _path(stack))
+                if ev.style == '"':  # only escapes get here: the text itself was scanned
+                    for i, reason in _bad_chars(ev.value):
+                        self.problem(mark, _path(stack), f"{reason} (escape at character {i + 1} of the value)")
+                        break
+                node = Scalar(ev.value, ev.tag is None and bool(ev.implicit[0]), mark)
+            elif kind == _START:
+                m = ev.start_mark
+                mark = Mark(file, m.line + 1, m.column + 1)
+                if ev.anchor is not None or ev.tag is not None:
+                    self.check_node_event(ev, mark, _path(stack))
+                if len(stack) + 1 > self.max_depth:
+                    # Stop reading here: the scanners of PyYAML and libyaml do work per open
+                    # flow level for every token, and our paths grow with depth, so going on
+                    # costs time and memory quadratic in the depth (a 1 MiB file of "[" took
+                    # minutes and gigabytes). The file is refused anyway.
+                    self.too_deep = True
+                    self.problem(mark, _path(stack), f"nesting deeper than {self.max_depth} levels")
+                    return None
+                top = _Frame(ev.__class__ is MappingStart or isinstance(ev, MappingStart), mark)
+                stack.append(top)
+                continue
+            elif kind == _END:
+                frame = stack.pop()
+                top = stack[-1] if stack else None
+                if frame.is_map:
+                    node = Mapping(frame.entries, frame.mark)
+                else:
+                    node = Sequence(tuple(frame.items), frame.mark)
+            elif kind == _ALIAS:
+                m = ev.start_mark
+                self.problem(Mark(file, m.line + 1, m.column + 1), _path(stack),
+                             f"aliases (*{ev.anchor}) are not allowed; write the value out")
+                node = None
+            elif kind == _DOC:
                 documents += 1
                 if documents > 1:
                     self.problem(
@@ -330,55 +387,40 @@ class _Builder:
                         "more than one YAML document (---) in a file; use one file per document",
                     )
                     break
-            elif isinstance(ev, yaml.AliasEvent):
-                mark = self.mark(ev.start_mark)
-                path = self.child_path(stack)
-                self.problem(mark, path, f"aliases (*{ev.anchor}) are not allowed; write the value out")
-                attach(None, path)
-            elif isinstance(ev, yaml.ScalarEvent):
-                mark = self.mark(ev.start_mark)
-                path = self.child_path(stack)
-                self.check_node_event(ev, mark, path)
-                plain = ev.tag is None and bool(ev.implicit[0])
-                for i, reason in _bad_chars(ev.value):  # only escapes get here: the text was scanned
-                    self.problem(mark, path, f"{reason} (escape at character {i + 1} of the value)")
-                    break
-                attach(Scalar(ev.value, plain, mark), path)
-            elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                mark = self.mark(ev.start_mark)
-                path = self.child_path(stack)
-                self.check_node_event(ev, mark, path)
-                if len(stack) + 1 > self.max_depth:
-                    # Stop reading here: the scanners of PyYAML and libyaml do work per open
-                    # flow level for every token, and our paths grow with depth, so going on
-                    # costs time and memory quadratic in the depth (a 1 MiB file of "[" took
-                    # minutes and gigabytes). The file is refused anyway.
-                    self.too_deep = True
-                    self.problem(mark, path, f"nesting deeper than {self.max_depth} levels")
-                    return None
-                kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
-                stack.append(_Frame(kind, mark, path))
-            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                frame = stack.pop()
-                node: Node
-                if frame.kind == "map":
-                    node = Mapping(frame.entries, frame.mark)
+                continue
+            else:
+                continue
+
+            # attach `node` to the open collection, or make it the root
+            if top is None:
+                root = node
+            elif not top.is_map:
+                top.items.append(node)  # type: ignore[arg-type]
+            elif top.key is None:  # this node is a key
+                if isinstance(node, Scalar):
+                    self.add_key(stack, node)
                 else:
-                    node = Sequence(tuple(frame.items), frame.mark)
-                attach(node, frame.path)
+                    where = node.mark if node is not None else top.mark
+                    self.problem(where, _path(stack[:-1]), "mapping keys must be strings")
+                    top.key = False
+            else:
+                if node is not None and isinstance(top.key, Scalar):
+                    top.entries[top.key.value] = (top.key, node)
+                top.key = None
         return root
 
-    def add_key(self, frame: _Frame, key: Scalar) -> None:
-        path = _join(frame.path, key.value)
+    def add_key(self, stack: list[_Frame], key: Scalar) -> None:
+        frame = stack[-1]
         if key.plain and key.value == "<<":
-            self.problem(key.mark, frame.path, "merge keys (<<) are not allowed; write the keys out")
+            self.problem(key.mark, _path(stack[:-1]), "merge keys (<<) are not allowed; write the keys out")
             frame.key = False
         elif key.value.strip() == "":
-            self.problem(key.mark, frame.path, "empty mapping key")
+            self.problem(key.mark, _path(stack[:-1]), "empty mapping key")
             frame.key = False
         elif key.value in frame.entries:
             first = frame.entries[key.value][0].mark
-            self.problem(key.mark, path, f"duplicate key {key.value!r} (first at line {first.line})")
+            self.problem(key.mark, _join(_path(stack[:-1]), key.value),
+                         f"duplicate key {key.value!r} (first at line {first.line})")
             frame.key = False
         else:
             frame.key = key

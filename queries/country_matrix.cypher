@@ -16,11 +16,21 @@ CALL () {
   WHERE x <> y
   RETURN CASE WHEN x.id < y.id THEN x ELSE y END AS o1, CASE WHEN x.id < y.id THEN y ELSE x END AS o2, v
 }
-WITH o1, o2, v,
-     COLLECT {MATCH (o1)-[:LOCATED_IN|JURISDICTION]->(:Entity)-[:LOCATED_IN|PART_OF*0..5]->(c:Place {type: 'country'})
-              RETURN DISTINCT c.name} AS c1s,
-     COLLECT {MATCH (o2)-[:LOCATED_IN|JURISDICTION]->(:Entity)-[:LOCATED_IN|PART_OF*0..5]->(c:Place {type: 'country'})
-              RETURN DISTINCT c.name} AS c2s
+// An organisation's countries are looked up once, not once per link: the links are grouped
+// by their first organisation, then by their second.
+WITH o1, collect([o2, v]) AS links
+CALL (o1) {
+  RETURN COLLECT {MATCH (o1)-[:LOCATED_IN|JURISDICTION]->(:Entity)-[:LOCATED_IN|PART_OF*0..5]->(c:Place {type: 'country'})
+                  RETURN DISTINCT c.name} AS c1s
+}
+UNWIND links AS link
+WITH link[0] AS o2, collect([o1, c1s, link[1]]) AS links
+CALL (o2) {
+  RETURN COLLECT {MATCH (o2)-[:LOCATED_IN|JURISDICTION]->(:Entity)-[:LOCATED_IN|PART_OF*0..5]->(c:Place {type: 'country'})
+                  RETURN DISTINCT c.name} AS c2s
+}
+UNWIND links AS link
+WITH link[0] AS o1, o2, link[2] AS v, link[1] AS c1s, c2s
 UNWIND CASE WHEN size(c1s) = 0 THEN [null] ELSE c1s END AS c1
 UNWIND CASE WHEN size(c2s) = 0 THEN [null] ELSE c2s END AS c2
 // Each pair once, in name order, unknown last.

@@ -32,6 +32,11 @@ def targets(r: dict) -> list[Target]:
     def add(name: str, value: float | None, goal: str, test: Callable[[float], bool]) -> None:
         out.append(Target(name, value, goal, None if value is None else bool(test(value))))
 
+    v = r.get("validation")
+    if v and "cache" in v:
+        add(f"validation vs yaml.load CSafeLoader, {v['cores']} cores (×)", v["ratio"], "≥ 1.8", lambda x: x >= 1.8)
+        add("validation with nothing changed (warm cache) vs cold (%)", 100 * v["cache"]["warm_vs_cold"], "≤ 10",
+            lambda x: x <= 10)
     ld = r.get("load")
     if ld and ld.get("error"):
         out.append(Target("the load completes (one transaction)", None, "yes", False))
@@ -84,6 +89,16 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     if v:
         rows.append(["validation", "records/s", _fmt(v["records_per_s"]), "yaml.load CSafeLoader",
                      _fmt(v["baseline"]["records_per_s"]), _fmt(v["ratio"])])
+        if "cache" in v:
+            rows.append(["validation", "records/s", _fmt(v["records_per_s"]), "yaml.load CSafeLoader, GC paused",
+                         _fmt(v["baseline_no_gc"]["records_per_s"]), _fmt(v["baseline_no_gc"]["ratio"])])
+            rows.append([f"validation, {v['cores']} cores", "seconds", _fmt(v["seconds"]), "in one process",
+                         _fmt(v["single"]["seconds"]), _fmt(v["single"]["parallel_speedup"])])
+            c = v["cache"]
+            rows.append(["validation, nothing changed (warm cache)", "seconds", _fmt(c["warm_seconds"]),
+                         "cold (no cache)", _fmt(v["seconds"]), _fmt(_ratio(v["seconds"], c["warm_seconds"]))])
+            rows.append(["validation, cold, filling the cache", "seconds", _fmt(c["cold_seconds"]),
+                         "cold (no cache)", _fmt(v["seconds"]), _fmt(_ratio(v["seconds"], c["cold_seconds"]))])
     ld = r.get("load")
     if ld and ld.get("error"):
         rows.append(["first load", "failed", ld["error"][:160], "transaction heap peak MB / limit",

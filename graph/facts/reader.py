@@ -4,10 +4,18 @@ A fact file (docs/DESIGN.md, "Fact files") is a map with `entities:` and
 `relations:` lists. Files are read strictly (`graph.strictyaml`), values are
 read by their schema field type, and the set-wide rules run at the end
 (`graph.facts.rules`), so one call reports every problem in every file.
+
+Files are independent until the set-wide rules, so each is read on its own
+(`read_file`) into a plain record — in a worker process when there are several
+(`graph.facts.parallel`), or taken from the content cache when the same bytes
+were read before under the same schema and code (`graph.facts.cache`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from collections.abc import Mapping as MappingT
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +23,7 @@ from typing import Any
 from graph import strictyaml as sy
 from graph.errors import InvalidData, Problem, suggest
 from graph.facts.checker import MISSING, Checker
-from graph.facts.rules import check_set
+from graph.facts.rules import check_set, name_keys
 from graph.model.schema import SOURCE_KIND, STRUCTURAL, Model, load_model
 
 Pos = sy.Mark
@@ -23,7 +31,45 @@ SUFFIXES = (".yaml", ".yml")
 TOP_KEYS = ("entities", "relations")
 
 
-@dataclass(frozen=True)
+COL_BITS = 22  # a position kept as one int: line << COL_BITS | col (a line is < 1 MiB, the file limit)
+COL_MASK = (1 << COL_BITS) - 1
+
+
+class Positions(MappingT[str, Pos]):
+    """Field path → position within one file ("name", "name.ru", "sources[0]"...).
+
+    Kept as one int each (`COL_BITS`) and made into a `Mark` when asked for: a fact has
+    a dozen positions, the rules look at one or two, and a dict of ints is what costs
+    least to keep, send from a worker and read from the cache."""
+
+    __slots__ = ("file", "at")
+
+    def __init__(self, file: str, at: dict[str, int]):
+        self.file = file
+        self.at = at
+
+    def __getitem__(self, key: str) -> Pos:
+        at = self.at[key]
+        return Pos(self.file, at >> COL_BITS, at & COL_MASK)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        at = self.at.get(key)
+        return default if at is None else Pos(self.file, at >> COL_BITS, at & COL_MASK)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.at)
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __repr__(self) -> str:
+        return f"Positions({self.file!r}, {self.at!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class Entity:
     id: str
     kind: str
@@ -31,11 +77,11 @@ class Entity:
     sources: list[str]
     quotes: list[str]  # parallel to sources, "" where none
     pos: Pos  # the start of the entity's map
-    field_pos: dict[str, Pos] = field(default_factory=dict, compare=False)  # "name", "name.ru", "sources[0]"...
+    field_pos: MappingT[str, Pos] = field(default_factory=dict, compare=False)  # "name", "name.ru", "sources[0]"...
     path: str = ""  # "entities[3]" within its file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     from_id: str
     type: str
@@ -44,7 +90,7 @@ class Relation:
     sources: list[str]
     quotes: list[str]
     pos: Pos
-    field_pos: dict[str, Pos] = field(default_factory=dict, compare=False)
+    field_pos: MappingT[str, Pos] = field(default_factory=dict, compare=False)
     path: str = ""
 
     @property
@@ -57,6 +103,18 @@ class FactSet:
     entities: dict[str, Entity] = field(default_factory=dict)  # id → first entity with it
     relations: list[Relation] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileFacts:
+    """What one file gave: its facts in file order, the problems of its YAML (`parse`)
+    and those of its values (`values`), and its names folded (`rules.name_keys`)."""
+
+    entities: list[Entity]
+    relations: list[Relation]
+    parse: list[Problem]
+    values: list[Problem]
+    folded: dict[str, str]
 
 
 def fact_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
@@ -86,46 +144,142 @@ def fact_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
     return out, problems
 
 
-def collect(paths: Iterable[str | Path], model: Model, *, strict: bool = False) -> tuple[FactSet, list[Problem]]:
-    """Read every file and run every rule: the facts that could be read, and all problems."""
-    files, problems = fact_files(paths)
-    c = Checker(model)
-    entities: list[Entity] = []
-    relations: list[Relation] = []
-    for path in files:
-        label = str(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            problems.append(Problem(label, 1, 1, "", f"cannot read file: {e.strerror or e}"))
-            continue
-        root, file_problems = sy.parse(data, label)
-        problems += file_problems
-        if root is not None:
-            _document(c, root, entities, relations)
-    problems += c.problems
-    problems += check_set(entities, relations, model, strict=strict)
-    facts = FactSet(files=[str(p) for p in files])
-    for entity in entities:
-        facts.entities.setdefault(entity.id, entity)
-    facts.relations = relations
-    return facts, problems
+def collect(paths: Iterable[str | Path], model: Model, *, strict: bool = False,
+            cache_dir: Path | None = None, workers: int | None = None) -> tuple[FactSet, list[Problem]]:
+    """Read every file and run every rule: the facts that could be read, and all problems.
+
+    Files are read in worker processes when there are several (`workers`: how many,
+    default one per core; 1 reads in this process). With `cache_dir`, what a file's
+    reading gave is kept there by content and reused while the file, the schema and
+    this code are unchanged (`graph.facts.cache`). Neither changes the result."""
+    from graph.facts.cache import FactCache
+    from graph.facts.parallel import read_files
+
+    with gc_paused():
+        files, problems = fact_files(paths)
+        cache = FactCache(cache_dir, model) if cache_dir is not None else None
+        results = read_files(files, model, cache=cache, workers=workers)
+        entities: list[Entity] = []
+        relations: list[Relation] = []
+        values: list[Problem] = []
+        folded: dict[str, str] = {}
+        file_keys: list[tuple[str, str]] = []
+        for path, got in zip(files, results, strict=True):
+            if isinstance(got, Problem):  # the file could not be read
+                problems.append(got)
+                continue
+            one, key = got
+            problems += one.parse
+            values += one.values
+            entities += one.entities
+            relations += one.relations
+            folded.update(one.folded)
+            if key:
+                file_keys.append((str(path), key))
+        problems += values
+        set_problems = cache.set_problems(file_keys, strict) if cache else None
+        if set_problems is None:
+            set_problems = check_set(entities, relations, model, strict=strict, folded=folded)
+            if cache:
+                cache.put_set_problems(file_keys, strict, set_problems)
+        problems += set_problems
+        facts = FactSet(files=[str(p) for p in files])
+        for entity in entities:
+            facts.entities.setdefault(entity.id, entity)
+        facts.relations = relations
+        if cache:
+            cache.tidy()
+        return facts, problems
 
 
-def read_facts(paths: Iterable[str | Path], model: Model, *, strict: bool = False) -> tuple[FactSet, list[Problem]]:
+def read_facts(paths: Iterable[str | Path], model: Model, *, strict: bool = False,
+               cache_dir: Path | None = None, workers: int | None = None) -> tuple[FactSet, list[Problem]]:
     """The facts in `paths` and the warnings about them; raises `InvalidData` with
-    every problem (from every file) when there is any error."""
-    facts, problems = collect(paths, model, strict=strict)
+    every problem (from every file) when there is any error. `cache_dir` and
+    `workers` as for `collect`."""
+    facts, problems = collect(paths, model, strict=strict, cache_dir=cache_dir, workers=workers)
     if any(p.severity == "error" for p in problems):
         raise InvalidData(problems)
     return facts, sorted(problems)
 
 
-def validate_paths(paths, schema_dir: str | Path, strict: bool = False) -> tuple[FactSet, list[Problem]]:
+def validate_paths(paths, schema_dir: str | Path, strict: bool = False, *,
+                   cache_dir: Path | None = None) -> tuple[FactSet, list[Problem]]:
     """What `cisfilm validate` runs: the facts read and every problem (errors and
     warnings, sorted). Raises `SchemaError` if the schema itself is broken."""
-    facts, problems = collect(paths, load_model(schema_dir), strict=strict)
+    facts, problems = collect(paths, load_model(schema_dir), strict=strict, cache_dir=cache_dir)
     return facts, sorted(problems)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. Reading makes millions of small objects
+    and no cycles; with the collector on, its passes over everything read so far took
+    more time than the reading itself.
+
+    On the way out, what was made meanwhile is moved to the oldest generation
+    (`gc.freeze` then `gc.unfreeze`, which walk nothing): the facts read live as long as
+    the command, and the young-generation pass that would otherwise follow walks them
+    all (a fifth of a warm read's time) only to promote them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if was:
+            gc.enable()
+
+
+# ---------------------------------------------------------------------------
+# One file → a record (plain tuples, lists and dicts: what workers send back and the
+# cache keeps) → `FileFacts`. Positions are ints within the file (`COL_BITS`);
+# problems carry their file only when it is not the file read (never, today).
+
+Record = tuple[list, list, list, list, dict]
+
+
+def read_file(data: bytes, label: str, model: Model) -> Record:
+    """Read one fact file's bytes (named `label` in positions and problems) as a record."""
+    root, parse_problems = sy.parse(data, label)
+    c = Checker(model)
+    entities: list[Entity] = []
+    relations: list[Relation] = []
+    if root is not None:
+        _document(c, root, entities, relations)
+
+    def problem(p: Problem) -> tuple:
+        return (None if p.file == label else p.file, p.line, p.col, p.field, p.reason, p.severity)
+
+    def at(positions: MappingT[str, Pos]) -> dict[str, int]:
+        return {k: m.line << COL_BITS | m.col for k, m in positions.items()}
+
+    return (
+        [problem(p) for p in parse_problems],
+        [problem(p) for p in c.problems],
+        [(e.id, e.kind, e.fields, e.sources, e.quotes, e.pos.line, e.pos.col, at(e.field_pos), e.path)
+         for e in entities],
+        [(r.from_id, r.type, r.to_id, r.props, r.sources, r.quotes, r.pos.line, r.pos.col, at(r.field_pos), r.path)
+         for r in relations],
+        name_keys(entities),
+    )
+
+
+def from_record(record: Record, label: str) -> FileFacts:
+    """The `FileFacts` of a record made by `read_file` for a file now named `label`.
+    A record of another shape raises ValueError, TypeError or IndexError."""
+    parse, values, raw_entities, raw_relations, folded = record
+
+    def problems(raw: list) -> list[Problem]:
+        return [Problem(label if f is None else f, line, col, fld, reason, severity)
+                for f, line, col, fld, reason, severity in raw]
+
+    entities = [Entity(eid, kind, fields, sources, quotes, Pos(label, line, col), Positions(label, at), path)
+                for eid, kind, fields, sources, quotes, line, col, at, path in raw_entities]
+    relations = [Relation(a, t, b, props, sources, quotes, Pos(label, line, col), Positions(label, at), path)
+                 for a, t, b, props, sources, quotes, line, col, at, path in raw_relations]
+    return FileFacts(entities, relations, problems(parse), problems(values), folded)
 
 
 # ---------------------------------------------------------------------------

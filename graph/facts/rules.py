@@ -4,6 +4,7 @@ ids, references, sources, relation kinds, repeated relations, date order, likely
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from graph import strictyaml as sy
@@ -27,8 +28,9 @@ def _at(mark: sy.Mark) -> str:
 
 
 def check_set(entities: list[Entity], relations: list[Relation], model: Model,
-              *, strict: bool = False) -> list[Problem]:
-    """The rules that need every fact at once. `entities` in file order, duplicates included."""
+              *, strict: bool = False, folded: Mapping[str, str] | None = None) -> list[Problem]:
+    """The rules that need every fact at once. `entities` in file order, duplicates included.
+    `folded`: names already folded (`name_keys`), so that work is not done here again."""
     c = Checker(model)
     by_id: dict[str, list[Entity]] = defaultdict(list)
     for e in entities:
@@ -84,23 +86,31 @@ def check_set(entities: list[Entity], relations: list[Relation], model: Model,
         else:
             seen[key] = r
 
-    _likely_duplicates(c, list(first.values()), "error" if strict else "warning")
+    _likely_duplicates(c, list(first.values()), "error" if strict else "warning", folded or {})
     return c.problems
 
 
-def _check_dates(c: Checker, values: dict, positions: dict[str, sy.Mark], path: str) -> None:
+def name_keys(entities: list[Entity]) -> dict[str, str]:
+    """Each name and alias of `entities` → its folded key (`graph.model.names.fold`): made
+    where a file is read, in its worker, for `check_set`."""
+    return {text: fold(text) for e in entities for _, text in _names(e)}
+
+
+def _check_dates(c: Checker, values: dict, positions: Mapping[str, sy.Mark], path: str) -> None:
     dated = [k for k, v in values.items() if is_date(v)]
     for lo, hi in date_pairs(dated):
         if ends_before(values[lo], values[hi]):
             c.error(positions[hi], f"{path}.{hi}", f"{hi} {values[hi]} is before {lo} {values[lo]}")
 
 
-def _likely_duplicates(c: Checker, entities: list[Entity], severity: str) -> None:
+def _likely_duplicates(c: Checker, entities: list[Entity], severity: str, folded: Mapping[str, str]) -> None:
     seen: dict[tuple[str, str], tuple[Entity, str, str]] = {}
     for e in entities:
         reported: set[str] = set()
         for rel, text in _names(e):
-            key = fold(text)
+            key = folded.get(text)
+            if key is None:
+                key = fold(text)
             if not key:
                 continue
             other = seen.get((e.kind, key))

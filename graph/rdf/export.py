@@ -32,6 +32,7 @@ from graph.store.layout import (
     EXPORT_UNSAFE_IDS,
     PROVENANCE,
 )
+from graph.store.stats import LoadMark, read_mark
 
 FORMATS = tuple(WRITERS)
 EXTENSIONS = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml",
@@ -113,6 +114,7 @@ class ExportResult:
     quads: int  # named-graph statements (TriG / N-Quads only)
     seconds: float
     path: str | None = None
+    mid_load: LoadMark | None = None  # exported mid-load (allow_partial): the graph was partial
 
     def summary(self) -> str:
         where = self.path or "stdout"
@@ -136,9 +138,13 @@ def write_blocks(blocks, writer: Writer) -> tuple[int, int, int]:
 
 
 def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, format: str = "ttl",
-           base: str = DEFAULT_BASE, database: str | None = None, timeout: float | None = 0) -> ExportResult:
+           base: str = DEFAULT_BASE, database: str | None = None, timeout: float | None = 0,
+           allow_partial: bool = False) -> ExportResult:
     """Export the live graph as RDF to `out` (a text stream, or a path written atomically:
     the file appears only when the export succeeded).
+
+    While a batched load is unfinished (the graph is mid-load) the export refuses, before
+    writing anything, unless `allow_partial`; the result's `mid_load` then says so.
 
     The export is one read transaction; `timeout` (seconds) bounds it. The default 0
     means no limit, because the server's `db.transaction.timeout` would otherwise cut
@@ -155,7 +161,8 @@ def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, form
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             with open(tmp, "x", encoding="utf-8", newline="\n") as f:
-                result = export(driver, model, f, format=fmt, base=base, database=database, timeout=timeout)
+                result = export(driver, model, f, format=fmt, base=base, database=database, timeout=timeout,
+                                allow_partial=allow_partial)
             os.replace(tmp, path)
         except OSError as e:
             raise ExportError(f"cannot write {path}: {e.strerror or e}") from e
@@ -170,12 +177,16 @@ def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, form
         with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS,
                             notifications_min_severity="OFF") as session:
             with session.begin_transaction(metadata={"app": "cisfilm export"}, timeout=timeout) as tx:
+                mark = read_mark(tx)  # in the export's transaction: what it reads is what the mark describes
+                if mark is not None and not allow_partial:
+                    raise ExportError(f"{mark.notice()}. The export would be partial, so it is refused "
+                                      "unless --allow-partial is given.")
                 n, triples, quads = write_blocks(iter_blocks(tx, mapping), writer)
     except neo4j.exceptions.Neo4jError as e:
         raise ExportError(f"Neo4j refused the export query ({e.code}): {first_line(e)}") from e
     except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as e:
         raise ExportError(f"Neo4j became unreachable during the export: {e}") from e
-    return ExportResult(fmt, n, triples, quads, time.perf_counter() - t0)
+    return ExportResult(fmt, n, triples, quads, time.perf_counter() - t0, mid_load=mark)
 
 
 def export_string(driver: neo4j.Driver, model: Model, *, format: str = "ttl", base: str = DEFAULT_BASE,

@@ -195,10 +195,11 @@ def validate_graph(data: Graph, model: Model, *, base: str = DEFAULT_BASE) -> li
 
 
 def validate_export(driver: neo4j.Driver, model: Model, *, base: str = DEFAULT_BASE,
-                    database: str | None = None) -> list[Violation]:
-    """Export the live graph (N-Triples, in memory) and validate it against the shapes."""
+                    database: str | None = None, allow_partial: bool = False) -> list[Violation]:
+    """Export the live graph (N-Triples, in memory) and validate it against the shapes
+    (`allow_partial`: even mid-load, as `export`)."""
     buf = io.StringIO()
-    export(driver, model, buf, format="nt", base=base, database=database)
+    export(driver, model, buf, format="nt", base=base, database=database, allow_partial=allow_partial)
     data = Graph()
     data.parse(data=buf.getvalue(), format="nt")
     return validate_graph(data, model, base=check_base(base))

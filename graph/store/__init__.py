@@ -7,4 +7,6 @@
 - `constraints`: constraints and indexes from the schema
 - `load`: validated facts → Neo4j, all-or-nothing, with dry-run and prune
 - `stats`: counts by kind, facts per source, single-source facts
+- `rebuild`: `load --rebuild`, the whole graph rebuilt by Neo4j's bulk importer beside the
+  live store and switched in (`bulkcsv`: facts → the importer's CSV; `swap`: the journaled switch)
 """

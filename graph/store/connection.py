@@ -6,11 +6,15 @@ environment. Any `bolt://`, `neo4j://` or `neo4j+s://` URI works unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import neo4j
-from neo4j import exceptions as nx
+from typing import TYPE_CHECKING
 
 from graph.errors import ConnectionFailed, first_line
+
+if TYPE_CHECKING:
+    import neo4j
+
+# The driver is imported by `open_driver` and `translate`, not here: a command that never
+# connects (`--help`, `validate`, `schema`) should not pay for importing it.
 
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
@@ -43,6 +47,9 @@ def redact(uri: str) -> str:
 
 def open_driver(settings: Settings, *, verify: bool = True) -> neo4j.Driver:
     """A driver that answered (when `verify`), or `ConnectionFailed` saying why."""
+    import neo4j
+    from neo4j import exceptions as nx
+
     shown = redact(settings.uri)
     scheme = settings.uri.split("://", 1)[0].lower() if "://" in settings.uri else ""
     if scheme not in SCHEMES:
@@ -74,6 +81,8 @@ def open_driver(settings: Settings, *, verify: bool = True) -> neo4j.Driver:
 
 def translate(e: BaseException, settings: Settings) -> BaseException:
     """Map a driver exception to a cisfilm error; others pass through unchanged."""
+    from neo4j import exceptions as nx
+
     if isinstance(e, nx.AuthError):
         return ConnectionFailed(f"Neo4j at {settings.uri} refused the credentials for user "
                                 f"{settings.user!r}: check NEO4J_USERNAME / NEO4J_PASSWORD")

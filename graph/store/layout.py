@@ -10,6 +10,7 @@ through the schema's allow-list (`Model.check_label` / `check_rel_type`).
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from graph.model.schema import SOURCE_KIND
@@ -89,6 +90,38 @@ DELETE_RELATIONS = (f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row[0]}})-[r]-
 DELETE_NODES = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) WHERE n.{LOADED} DETACH DELETE n"
 
 
+# -- a batched load (`load --batch-size`) and its mark on the meta node -------------------
+#
+# A batched load commits in many transactions. From its first batch until its last, the
+# meta node carries the mark below: the graph is mid-load (stats, query and export say so).
+# Every batch takes the load lock and checks the mark is still its own, so a load started
+# meanwhile (which takes the mark over, or, a plain load, removes it) stops this one.
+MARK_LOAD = "load_id"  # present only while a batched load is unfinished
+MARK_PROPS = (MARK_LOAD, "load_started", "load_digest", "load_prune", "load_batch_size",
+              "batches_done", "batches_total")
+# Prefix of `_hash` on a node a batch has written whose provenance edges a later batch
+# writes: a rerun after a crash between the two sees a changed node and rewrites both.
+PENDING = "~"
+
+# params: id=META_ID
+READ_MARK = (f"MATCH (m:{META} {{id: $id}}) WHERE m.{MARK_LOAD} IS NOT NULL "
+             f"RETURN m.{MARK_LOAD} AS load, toString(datetime.truncate('second', m.load_started)) AS started, "
+             "m.load_digest AS digest, m.load_prune AS prune, m.load_batch_size AS size, "
+             "m.batches_done AS done, m.batches_total AS total")
+# params: id, resume (keep the start time of the load it continues), load, digest, prune, size, done, total
+SET_MARK = (f"MATCH (m:{META} {{id: $id}}) "
+            "SET m.load_started = CASE WHEN $resume THEN m.load_started ELSE datetime() END, "
+            f"m.{MARK_LOAD} = $load, m.load_digest = $digest, m.load_prune = $prune, m.load_batch_size = $size, "
+            "m.batches_done = $done, m.batches_total = $total")
+# The load lock (as LOCK), answering whose mark the graph carries. params: id=META_ID
+LOCK_OWNER = f"MERGE (m:{META} {{id: $id}}) SET m.lock = coalesce(m.lock, 0) + 1 RETURN m.{MARK_LOAD} AS owner"
+MARK_PROGRESS = f"MATCH (m:{META} {{id: $id}}) SET m.batches_done = $done"  # params: id, done
+CLEAR_MARK = f"MATCH (m:{META} {{id: $id}}) REMOVE " + ", ".join(f"m.{p}" for p in MARK_PROPS)
+FINISH_MARK = CLEAR_MARK + " SET m.loaded_at = datetime()"  # the batched load's last batch
+# rows: {id, hash}: the final hash, once a node's provenance edges are written
+SET_HASHES = f"UNWIND $rows AS row MATCH (n:{ENTITY} {{id: row.id}}) SET n.{HASH} = row.hash"
+
+
 def remove_kind(model: Model, kind: str) -> str:
     """Take an old kind's label off the nodes `$ids`."""
     label = model.check_label(kind)
@@ -117,6 +150,43 @@ def write_relations(model: Model, rel_type: str, fresh: bool) -> str:
     t = model.check_rel_type(rel_type)
     return (f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.start}}) MATCH (b:{ENTITY} {{id: row.end}}) "
             f"{'CREATE' if fresh else 'MERGE'} (a)-[r:`{t}`]->(b) SET r = row.props")
+
+
+# -- a rebuild (graph.store.rebuild) ---------------------------------------------------
+
+# What no load wrote (made by hand), which a rebuild from the fact files would drop: nodes
+# without `_loaded`, relationships without it, and provenance edges no `sources` list
+# explains. params: prov=PROVENANCE
+HAND_MADE_NODES = f"MATCH (n) WHERE NOT n:{META} AND NOT coalesce(n.{LOADED} = true, false) RETURN count(n) AS c"
+HAND_MADE_RELATIONS = (
+    "MATCH (a)-[r]->(b) WHERE CASE WHEN type(r) = $prov "
+    f"THEN NOT coalesce(a.{LOADED} = true AND b:{SOURCE} AND b.id IN a.sources, false) "
+    f"ELSE NOT coalesce(r.{LOADED} = true, false) END RETURN count(r) AS c")
+COUNT_NODES = "MATCH (n) RETURN count(n) AS c"  # from the count store: instant
+COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS c"
+# params: name (the database); on the system database
+DATABASE_STATUS = "SHOW DATABASE $name YIELD currentStatus, statusMessage RETURN currentStatus, statusMessage"
+
+
+_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _property(name: str) -> str:
+    if not _PROPERTY.fullmatch(name):
+        raise ValueError(f"not a property name cisfilm writes: {name!r}")
+    return name
+
+
+def set_entity_property(prop: str) -> str:
+    """Set `prop` on the entities `$rows` ({id, value}): the lists the bulk importer cannot write."""
+    return f"UNWIND $rows AS row MATCH (n:{ENTITY} {{id: row.id}}) SET n.`{_property(prop)}` = row.value"
+
+
+def set_relation_property(model: Model, rel_type: str, prop: str) -> str:
+    """Set `prop` on the relationships `$rows` ({a, b, value}) of one type."""
+    t = model.check_rel_type(rel_type) if rel_type != PROVENANCE else PROVENANCE
+    return (f"UNWIND $rows AS row MATCH (:{ENTITY} {{id: row.a}})-[r:`{t}`]->(:{ENTITY} {{id: row.b}}) "
+            f"SET r.`{_property(prop)}` = row.value")
 
 
 # -- counts (graph.store.stats); params: prov=PROVENANCE ------------------------------

@@ -1,4 +1,4 @@
-"""Loading validated facts into Neo4j: batched, idempotent, all-or-nothing.
+"""Loading validated facts into Neo4j: idempotent; all-or-nothing, or in resumable batches.
 
 Mechanism: one load is one Neo4j write transaction. It first takes a write lock on
 a single `:CisfilmMeta` node (so concurrent loads run one after the other, and
@@ -9,6 +9,13 @@ transaction as a whole or not at all: a failed batch rolls everything back, and 
 server that dies mid-load recovers to the last committed state on restart.
 Labels and relationship types come only from the schema's allow-list; values
 reach Cypher only as parameters.
+
+A batched load (`batch_size`, for servers whose transaction memory cannot hold one
+load) makes the same plan, then commits it in transactions of at most `batch_size`
+facts, the graph marked mid-load (graph.store.stats `LoadMark`) until the last one.
+It is resumable because it is idempotent: a rerun plans again from the hashes in the
+graph, so what committed batches wrote is unchanged and only the rest is written.
+See `_load_batched` for why that holds at every point a load can stop.
 """
 from __future__ import annotations
 
@@ -18,9 +25,11 @@ import hashlib
 import json
 import logging
 import random
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import neo4j
 from neo4j import exceptions as nx
@@ -31,24 +40,36 @@ from graph.model.schema import Model
 from graph.model.types import TYPES
 from graph.store.constraints import ensure_schema
 from graph.store.layout import (
+    CLEAR_MARK,
     DELETE_NODES,
     DELETE_RELATIONS,
+    FINISH_MARK,
     HASH,
     LOADED,
     LOADED_NODES,
     LOADED_RELATIONS,
     LOCK,
+    LOCK_OWNER,
+    MARK_PROGRESS,
     META_ID,
     NAME_KEYS,
+    PENDING,
     PROVENANCE,
+    SET_HASHES,
+    SET_MARK,
+    SOURCE,
     STAMP_LOAD,
     remove_kind,
     write_nodes,
     write_provenance,
     write_relations,
 )
+from graph.store.stats import LoadMark, read_mark
 
 BATCH = 2000
+# What the error of a load too big for one transaction suggests for --batch-size: about
+# 18 KB of transaction memory per fact, so ~180 MB a batch, within the smallest heap we run.
+SUGGESTED_BATCH = 10_000
 # A load is one transaction, and a large one outlasts the 60 s the managed server allows
 # a query by default (100k entities take minutes on 2 busy cores); Neo4j ≥ 5.3 lets a
 # client-given timeout override the server's default, upwards too.
@@ -336,6 +357,177 @@ def _write(tx, model: Model, p: Plan, progress: Progress | None) -> None:
     tx.run(STAMP_LOAD, id=META_ID).consume()
 
 
+# -- a batched load -----------------------------------------------------------
+#
+# Why a rerun converges whenever a batched load stopped (a crash, a kill, a lost connection,
+# a load started meanwhile), and never duplicates:
+# - a rerun plans from the graph, under the load lock, like any load: what committed batches
+#   wrote carries its final `_hash` and is unchanged; the rest is written, with CREATE only
+#   where the graph holds nothing of it (so never twice);
+# - an entity and its provenance edges are written in the same batch: Sources come first, so
+#   the Sources it cites exist by then. A Source that cites Sources is the exception: its
+#   edges are written in a later phase, and until then its `_hash` is PENDING + hash, which
+#   a rerun sees as changed, so it rewrites node and edges;
+# - removals come first and relationships last, so a relationship's ends exist when it is written;
+# - each batch takes the load lock and checks the mark is its own: a load started meanwhile
+#   planned from what was committed and took the mark over (or, a plain load, removed it),
+#   and this one stops rather than write from a stale plan;
+# - with --prune, what the files no longer hold is removed in the first batches; a rerun finds
+#   what is still there and removes it.
+
+PHASES = ("removing relationships", "removing entities", "entities", "provenance", "relationships")
+
+
+def _deferred(row: NodeRow) -> bool:
+    """A Source citing Sources: written before the Sources it cites may be, so its provenance waits."""
+    return row.kind == SOURCE and bool(row.sources)
+
+
+def facts_digest(nodes: list[NodeRow], rels: list[RelRow]) -> str:
+    """A digest of the facts a load writes (their hashes, in order): a rerun of the same files has the same."""
+    h = hashlib.sha256()
+    for row in nodes:
+        h.update(row.hash.encode())
+    h.update(b"|")
+    for rel in rels:
+        h.update(rel.hash.encode())
+    return h.hexdigest()[:32]
+
+
+@dataclass
+class _Batch:
+    phase: str  # one of PHASES
+    rows: list
+
+
+def _batch_plan(p: Plan, size: int) -> list[_Batch]:
+    """The plan's writes in batches of at most `size` facts, phase by phase; Sources first."""
+    nodes = sorted(p.nodes_write, key=lambda r: (r.kind != SOURCE, r.kind, r.id))
+    deferred = [r for r in nodes if _deferred(r)]
+    rels = sorted(p.rels_write, key=lambda r: (r.type, r.key))
+    phases: zip[tuple[str, list]] = zip(PHASES, (p.rels_remove, p.nodes_remove, nodes, deferred, rels),
+                                        strict=True)
+    return [_Batch(phase, batch) for phase, rows in phases for batch in _batches(rows, size)]
+
+
+def _write_batch(tx, model: Model, p: Plan, relabel: dict[str, str], b: _Batch) -> None:
+    if b.phase == "removing relationships":
+        tx.run(DELETE_RELATIONS, rows=[list(k) for k in b.rows]).consume()
+    elif b.phase == "removing entities":
+        tx.run(DELETE_NODES, ids=b.rows).consume()
+    elif b.phase == "entities":
+        for old, ids in _groups([r.id for r in b.rows if r.id in relabel], lambda nid: relabel[nid]):
+            tx.run(remove_kind(model, old), ids=ids).consume()
+        for kind, rows in _groups(b.rows, lambda r: r.kind):
+            for fresh, part in _split(rows, lambda r: r.id in p.nodes_fresh):
+                if part:
+                    tx.run(write_nodes(model, kind, fresh),
+                           rows=[{"id": r.id, "props": {**r.props, HASH: PENDING + r.hash} if _deferred(r)
+                                  else r.props} for r in part]).consume()
+        now = [r for r in b.rows if not _deferred(r)]
+        for fresh, part in _split(now, lambda r: r.id in p.nodes_fresh):
+            if part:
+                tx.run(write_provenance(fresh),
+                       rows=[{"id": r.id, "sources": r.sources, "quotes": r.quotes} for r in part]).consume()
+    elif b.phase == "provenance":
+        for fresh, part in _split(b.rows, lambda r: r.id in p.nodes_fresh):
+            if part:
+                tx.run(write_provenance(fresh),
+                       rows=[{"id": r.id, "sources": r.sources, "quotes": r.quotes} for r in part]).consume()
+        tx.run(SET_HASHES, rows=[{"id": r.id, "hash": r.hash} for r in b.rows]).consume()
+    else:
+        for rtype, rows in _groups(b.rows, lambda r: r.type):
+            for fresh, part in _split(rows, lambda r: r.key in p.rels_fresh):
+                if part:
+                    tx.run(write_relations(model, rtype, fresh),
+                           rows=[{"start": r.start, "end": r.end, "props": r.props} for r in part]).consume()
+
+
+class _Superseded(Exception):
+    """Another load took the graph over while a batched load ran."""
+
+    def __init__(self, owner: str | None):
+        super().__init__(owner)
+        self.owner = owner
+
+
+def _load_batched(driver: neo4j.Driver, model: Model, nodes: list[NodeRow], rels: list[RelRow], digest: str, *,
+                  database: str | None, prune: bool, size: int, progress: Progress | None,
+                  timeout: float | None) -> LoadResult:
+    me = secrets.token_hex(4)  # this run's id on the mark: whose batches may commit
+    state: dict = {}
+
+    def begin(tx) -> None:
+        lock_graph(tx)
+        old = read_mark(tx)
+        existing_nodes, existing_rels, foreign_nodes, foreign_rels = _existing(tx)
+        p = plan(nodes, rels, existing_nodes, existing_rels, prune, foreign_nodes, foreign_rels)
+        batches = _batch_plan(p, size)
+        resumed = old is not None and (old.digest, old.prune) == (digest, prune)
+        done = old.done if resumed and old is not None else 0
+        if batches:
+            tx.run(SET_MARK, id=META_ID, resume=resumed, load=me, digest=digest, prune=prune, size=size,
+                   done=done, total=done + len(batches)).consume()
+        elif old is not None:  # it had written everything but its mark's removal
+            tx.run(FINISH_MARK, id=META_ID).consume()
+        state.update(plan=p, batches=batches, old=old, resumed=resumed, done=done)
+
+    try:
+        ensure_schema(driver, model, database=database)
+        _retrying(lambda: _transaction(driver, database, False, timeout, begin))
+    except (nx.DriverError, nx.Neo4jError) as e:
+        raise _batch_failure(e, 0, 0, size) from e
+    p: Plan = state["plan"]
+    batches: list[_Batch] = state["batches"]
+    relabel = dict(p.nodes_relabel)
+    rows_total = sum(len(b.rows) for b in batches)
+    rows_done = 0
+    for k, b in enumerate(batches, 1):
+        def work(tx, k: int = k, b: _Batch = b) -> None:
+            owner = tx.run(LOCK_OWNER, id=META_ID).single()["owner"]
+            if owner != me:
+                raise _Superseded(owner)
+            _write_batch(tx, model, p, relabel, b)
+            if k == len(batches):
+                tx.run(FINISH_MARK, id=META_ID).consume()
+            else:
+                tx.run(MARK_PROGRESS, id=META_ID, done=state["done"] + k).consume()
+
+        try:
+            _retrying(lambda work=work: _transaction(driver, database, False, timeout, work))
+        except _Superseded as e:
+            by = (f"batched load {e.owner} took the graph over meanwhile and is loading it" if e.owner
+                  else "another load finished the graph meanwhile")
+            raise LoadError(f"this batched load stopped at batch {k} of {len(batches)}: {by}") from None
+        except (nx.DriverError, nx.Neo4jError) as e:
+            raise _batch_failure(e, k, len(batches), len(b.rows)) from e
+        rows_done += len(b.rows)
+        if progress:
+            progress(f"writing batch {k}/{len(batches)}", rows_done, rows_total)
+    return LoadResult(p.diff, False, len(nodes), len(rels), batch_size=size, batches=len(batches),
+                      interrupted=state["old"], resumed=state["resumed"])
+
+
+def _batch_failure(e: nx.DriverError | nx.Neo4jError, k: int, n: int, rows: int) -> LoadError:
+    """The message for `e`, raised by batch `k` of `n` (k = 0: the transaction that plans and marks the load)."""
+    what = f"batch {k} of {n}" if k else "the batched load's first transaction"
+    state = (f"{k - 1} of {n} batches are committed and the graph is marked mid-load" if k
+             else "nothing was written")
+    rerun = "rerun the same load to finish it: it resumes where this one stopped, never duplicating"
+    if isinstance(e, nx.IncompleteCommit):
+        return LoadError(f"the connection dropped while {what} was committing, so its outcome is unknown; "
+                         "rerunning the same load is safe (it resumes and converges)")
+    if isinstance(e, (nx.ServiceUnavailable, nx.SessionExpired)):
+        return LoadError(f"Neo4j became unreachable during {what} ({first_line(e)}); {state}. Once the server "
+                         f"is back, {rerun}.")
+    if isinstance(e, nx.Neo4jError) and _out_of_memory(e):
+        return LoadError(f"{what} ({rows} facts) does not fit in the server's transaction memory; {state}. "
+                         "Rerun with a smaller --batch-size: it resumes where this one stopped.")
+    code = f"{e.code}: " if isinstance(e, nx.Neo4jError) else ""
+    hint = _database_hint(e) if isinstance(e, nx.Neo4jError) else ""
+    return LoadError(f"Neo4j refused {what} ({code}{first_line(e)}); {state}.{hint}")
+
+
 # -- public -------------------------------------------------------------------
 
 @dataclass
@@ -344,6 +536,29 @@ class LoadResult:
     dry_run: bool
     entities: int
     relations: int
+    batch_size: int | None = None  # a batched load's
+    batches: int = 0  # the transactions a batched load committed (with dry_run: would commit)
+    interrupted: LoadMark | None = None  # the unfinished batched load the graph was marked with
+    resumed: bool = False  # `interrupted` loaded the same facts (and prune): this load finished it
+
+    def summary(self) -> str:
+        """One line: what was (or would be) written."""
+        batches = (f" in {self.batches} batch{'es' if self.batches != 1 else ''} of at most {self.batch_size} facts"
+                   if self.batch_size else "")
+        if self.dry_run:
+            return f"Would be: {self.diff.summary()}{batches}."
+        return f"Loaded {self.entities} entities and {self.relations} relationships{batches}: {self.diff.summary()}."
+
+    def note(self) -> str | None:
+        """What became of an unfinished batched load the graph was marked with, if any."""
+        m = self.interrupted
+        if m is None:
+            return None
+        if self.dry_run:
+            return f"Warning: {m.notice()}."
+        how = "finished" if self.resumed else "replaced (other facts or --prune)"
+        return (f"The graph was mid-load: batched load {m.load} (started {m.started}, {m.done} of {m.total} "
+                f"batches committed) is {how}; the graph is no longer mid-load.")
 
 
 def _gc_paused(fn):
@@ -366,18 +581,32 @@ def _gc_paused(fn):
 @_gc_paused
 def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | None = None,
                dry_run: bool = False, prune: bool = False, progress: Progress | None = None,
-               timeout: float | None = LOAD_TIMEOUT) -> LoadResult:
-    """Load a validated FactSet; all-or-nothing; returns the diff (written or, with dry_run, planned).
+               timeout: float | None = LOAD_TIMEOUT, batch_size: int | None = None) -> LoadResult:
+    """Load a validated FactSet; returns the diff (written or, with dry_run, planned).
 
-    `timeout`: seconds the load's transaction may take (None: the server's default)."""
+    All-or-nothing (one transaction), unless `batch_size` is given: then in transactions of at
+    most `batch_size` facts, resumable (see `_load_batched`). `progress(stage, done, total)` is
+    called as rows are written; in a batched load, after each batch has committed.
+    `timeout`: seconds the load's transaction (each batch's) may take (None: the server's default)."""
+    if batch_size is not None and batch_size < 1:
+        raise LoadError(f"the batch size must be at least 1, got {batch_size}")
     nodes = entity_rows(model, facts)
     rels = relation_rows(model, facts)
     if progress:
         progress("prepared", 0, len(nodes) + len(rels))
+    digest = facts_digest(nodes, rels)
+    if batch_size is not None and not dry_run:
+        return _load_batched(driver, model, nodes, rels, digest, database=database, prune=prune,
+                             size=batch_size, progress=progress, timeout=timeout)
+    marks: list[LoadMark | None] = []
 
     def work(tx) -> Plan:
         if not dry_run:
             lock_graph(tx)
+        marks[:] = [read_mark(tx)]
+        if marks[0] is not None and not dry_run:
+            # this load leaves the graph complete; a batched load still running stops at its next batch
+            tx.run(CLEAR_MARK, id=META_ID).consume()
         existing_nodes, existing_rels, foreign_nodes, foreign_rels = _existing(tx)
         p = plan(nodes, rels, existing_nodes, existing_rels, prune, foreign_nodes, foreign_rels)
         if not dry_run and p.diff.changes:
@@ -397,18 +626,27 @@ def load_facts(driver: neo4j.Driver, model: Model, facts, *, database: str | Non
     except nx.Neo4jError as e:
         if _out_of_memory(e):
             raise LoadError("the load does not fit in the server's transaction memory (one load is one "
-                            "transaction, so that it is all-or-nothing); nothing was written. Give Neo4j a larger "
-                            "heap (the managed server: --heap or CISFILM_HEAP, 512m by default, applied when it "
-                            "starts; another server: server.memory.heap.max_size) or load the files in several "
-                            "smaller runs.") from e
-        hint = ""
-        if (e.code or "").startswith("Neo.DatabaseError."):
-            # e.g. TransactionLogError on a full disk: Neo4j may then refuse to recover the
-            # database at all (tried, SECURITY.md "Disk full during a load")
-            hint = (" Neo4j reported a database failure: check free disk space and its logs; if the database"
-                    " does not come back after a restart, rebuild it from the fact files (SECURITY.md).")
-        raise LoadError(f"Neo4j refused the load ({e.code}: {first_line(e)}); nothing was written.{hint}") from e
-    return LoadResult(p.diff, dry_run, len(nodes), len(rels))
+                            "transaction, so that it is all-or-nothing); nothing was written. Load in batches "
+                            f"instead: `cisfilm load --batch-size {SUGGESTED_BATCH}` commits in batches on any "
+                            "server (resumable; the graph is marked mid-load until it finishes), and "
+                            "`cisfilm load --rebuild` builds the graph with Neo4j's bulk importer on the managed "
+                            "server. Or give Neo4j a larger heap (the managed server: --heap or CISFILM_HEAP, 512m "
+                            "by default, applied when it starts; another server: server.memory.heap.max_size).") from e
+        raise LoadError(f"Neo4j refused the load ({e.code}: {first_line(e)}); nothing was written."
+                        f"{_database_hint(e)}") from e
+    old = marks[0] if marks else None
+    return LoadResult(p.diff, dry_run, len(nodes), len(rels), batch_size=batch_size,
+                      batches=len(_batch_plan(p, batch_size)) if batch_size else 0, interrupted=old,
+                      resumed=old is not None and (old.digest, old.prune) == (digest, prune))
+
+
+def _database_hint(e: nx.Neo4jError) -> str:
+    if (e.code or "").startswith("Neo.DatabaseError."):
+        # e.g. TransactionLogError on a full disk: Neo4j may then refuse to recover the
+        # database at all (tried, SECURITY.md "Disk full during a load")
+        return (" Neo4j reported a database failure: check free disk space and its logs; if the database"
+                " does not come back after a restart, rebuild it from the fact files (SECURITY.md).")
+    return ""
 
 
 def _transaction(driver: neo4j.Driver, database: str | None, read_only: bool, timeout: float | None, work):
@@ -449,11 +687,14 @@ def _retrying(attempt):
 
 
 def load_paths(driver: neo4j.Driver, paths, schema_dir, *, database: str | None = None, dry_run: bool = False,
-               prune: bool = False, strict: bool = False, progress: Progress | None = None) -> LoadResult:
-    """Validate fact files (raising `InvalidData` before touching the database), then load them."""
+               prune: bool = False, strict: bool = False, progress: Progress | None = None,
+               batch_size: int | None = None, cache_dir: Path | None = None) -> LoadResult:
+    """Validate fact files (raising `InvalidData` before touching the database), then load them.
+    `cache_dir`: the fact files' content cache (`graph.facts.cache`)."""
     from graph.facts import read_facts
     from graph.model.schema import load_model
 
     model = load_model(schema_dir)
-    facts, _warnings = read_facts(paths, model, strict=strict)
-    return load_facts(driver, model, facts, database=database, dry_run=dry_run, prune=prune, progress=progress)
+    facts, _warnings = read_facts(paths, model, strict=strict, cache_dir=cache_dir)
+    return load_facts(driver, model, facts, database=database, dry_run=dry_run, prune=prune, progress=progress,
+                      batch_size=batch_size)

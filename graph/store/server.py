@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from graph.errors import ServerError, first_line
+from graph.store import swap
 
 NEO4J_VERSION = "5.26.30"
 BROWSER_VERSION = "5.24.0"
@@ -187,7 +188,9 @@ class ManagedServer:
     # -- lifecycle -----------------------------------------------------------
     def start(self, *, bolt_port: int | None = None, http_port: int | None = None,
               timeout: float = 180.0, log=print) -> tuple[Status, bool]:
-        """Start the server unless it runs already; returns (status, started_now)."""
+        """Start the server unless it runs already; returns (status, started_now).
+        A store switch that a killed rebuild left half done is finished or undone first."""
+        self.finish_switch(log=log)
         if self.pid() is not None:
             return self.status(), False
         self._prepare_home()
@@ -251,6 +254,44 @@ class ManagedServer:
         self.state_file.unlink(missing_ok=True)
         return True
 
+    def finish_switch(self, log=print) -> None:
+        """A store switch journaled by a rebuild whose process is gone: complete it or roll it
+        back (`graph.store.swap`), stopping the server first if it serves the unchecked store."""
+        journal = swap.read_journal(self.home)
+        if journal is None:
+            return
+        if swap.owner_alive(journal):
+            if journal.get("owner") == swap.process_token(os.getpid()):
+                return  # the rebuild itself, starting the new store
+            raise ServerError(f"a rebuild (pid {journal['owner'].split(':')[0]}) is switching the graph to a "
+                              "new store; try again in a few seconds")
+        self.stop()
+        outcome = swap.finish(self.home)
+        log(f"A rebuild was interrupted while switching to a new store: the switch was {outcome}.")
+
+    def initialize(self, log=print) -> None:
+        """Make the home and set the initial password without starting: for a home whose
+        store is written by the bulk importer before the first start (a rebuild's staging
+        server), where `start` would find a store and skip the password."""
+        self._prepare_home()
+        self.fetch(log=log)
+        self._set_initial_password(_require_java())
+
+    def import_full(self, data_dir: Path, inputs: list[str], *, cwd: Path, heap: str | None = None,
+                    options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        """Run Neo4j's bulk importer (`neo4j-admin database import full`) into the database
+        `neo4j` of the data directory `data_dir` (not the live one: the server may run).
+        `inputs`: its --nodes/--relationships options, file names relative to `cwd`."""
+        java = _require_java()
+        conf = cwd / "import.conf"
+        conf.write_text(f"server.directories.data={data_dir}\n")
+        cmd = [java, f"-Xmx{heap or self.heap}", "-XX:+UseG1GC", "-Dfile.encoding=UTF-8",
+               "-cp", str(self.lib / "*"), ADMIN_TOOL, "database", "import", "full", swap.DATABASE,
+               f"--additional-config={conf}", f"--report-file={cwd / 'import.report'}",
+               "--bad-tolerance=0", *options, *inputs]  # the database first: --nodes= takes any words after it
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, stdin=subprocess.DEVNULL,
+                              env=_java_env(self.home, self.conf_dir), preexec_fn=_die_with_parent)
+
     def kill(self) -> None:
         """Kill the server abruptly (SIGKILL), as a crash would; for fault tests."""
         pid = self.pid()
@@ -297,6 +338,9 @@ server.directories.import={self.home / 'import'}
 dbms.transaction.timeout=60s
 db.transaction.timeout=60s
 dbms.security.procedures.unrestricted=
+# Netty's quiet period before the Bolt server stops: 5 s by default, idle in every stop
+# (and in the downtime of a `load --rebuild`); connections are closed before it starts.
+internal.dbms.bolt.netty_server_shutdown_quiet_period=0
 """
         extra = self.extra_conf() if self.extra_conf is not None else ""
         path = self.conf_dir / "neo4j.conf"
@@ -345,6 +389,16 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
+
+
+def _die_with_parent() -> None:
+    """In a child before exec: the kernel kills it when its parent dies (Linux), so a killed
+    rebuild leaves no importer writing on."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _java_env(home: Path, conf: Path) -> dict:

@@ -1,18 +1,57 @@
-"""Counts over the live graph: by kind, by relationship type, per source, single-source facts."""
+"""Counts over the live graph: by kind, by relationship type, per source, single-source facts;
+and whether a batched load is unfinished (the graph is mid-load), for every command that reads it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import neo4j
+from typing import TYPE_CHECKING
 
 from graph.store.layout import (
     FACTS_PER_SOURCE,
+    META_ID,
     NODES_BY_KIND,
     PROVENANCE,
+    READ_MARK,
     RELATIONS_BY_TYPE,
     SINGLE_SOURCE_NODES,
     SINGLE_SOURCE_RELATIONS,
 )
+
+if TYPE_CHECKING:  # `query` and `export` import this module for the mark: neo4j is imported where used
+    import neo4j
+
+
+@dataclass(frozen=True)
+class LoadMark:
+    """An unfinished batched load (`cisfilm load --batch-size`), as its mark on the meta node says."""
+
+    load: str  # the load's id
+    started: str  # ISO 8601, UTC
+    digest: str  # of the facts it loads
+    prune: bool
+    batch_size: int
+    done: int  # batches committed
+    total: int
+
+    def notice(self) -> str:
+        """One line for stderr."""
+        flags = f"--batch-size {self.batch_size}" + (" --prune" if self.prune else "")
+        return (f"the graph is mid-load: batched load {self.load} (started {self.started}) has committed "
+                f"{self.done} of {self.total} batches and not finished; rerun `cisfilm load {flags}` "
+                "on the same files to finish it")
+
+    def as_dict(self) -> dict:
+        return {"load": self.load, "started": self.started, "digest": self.digest, "prune": self.prune,
+                "batch_size": self.batch_size, "batches_done": self.done, "batches_total": self.total,
+                "notice": self.notice()}
+
+
+def read_mark(tx) -> LoadMark | None:
+    """The mark of an unfinished batched load, or None when the graph is not mid-load."""
+    r = tx.run(READ_MARK, id=META_ID).single()
+    if r is None:
+        return None
+    return LoadMark(load=r["load"], started=r["started"] or "?", digest=r["digest"] or "", prune=bool(r["prune"]),
+                    batch_size=r["size"] or 0, done=r["done"] or 0, total=r["total"] or 0)
 
 
 @dataclass
@@ -22,6 +61,7 @@ class Stats:
     facts_per_source: dict[str, int] = field(default_factory=dict)
     single_source_nodes: int = 0
     single_source_relations: int = 0
+    mid_load: LoadMark | None = None  # an unfinished batched load
 
     @property
     def nodes(self) -> int:
@@ -46,11 +86,12 @@ class Stats:
             "nodes_by_kind": self.nodes_by_kind, "relations_by_type": self.relations_by_type,
             "facts_per_source": self.facts_per_source,
             "single_source_facts": {"nodes": self.single_source_nodes, "relations": self.single_source_relations},
+            "mid_load": self.mid_load.as_dict() if self.mid_load else None,
         }
 
 
 def _read(tx) -> Stats:
-    s = Stats()
+    s = Stats(mid_load=read_mark(tx))
     for r in tx.run(NODES_BY_KIND):
         s.nodes_by_kind[r["kind"]] = r["n"]
     for r in tx.run(RELATIONS_BY_TYPE, prov=PROVENANCE):
@@ -64,5 +105,9 @@ def _read(tx) -> Stats:
 
 def graph_stats(driver: neo4j.Driver, database: str | None = None) -> Stats:
     """Read the counts in one read transaction (a consistent snapshot)."""
-    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+    import neo4j
+
+    # notifications off: on a graph no load has marked, the mark's property keys do not exist
+    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS,
+                        notifications_min_severity="OFF") as session:
         return session.execute_read(_read)

@@ -203,6 +203,15 @@ def load_template(path: Path | str) -> Template:
     return t
 
 
+def find_template(directory: Path | str, name: str) -> Template:
+    """The template called `name` in `directory`, reading only its own file when there is one
+    (a question from the terminal parses one header, not all); else as `get_template`."""
+    path = Path(directory) / f"{name}.cypher"
+    if NAME_RE.fullmatch(name) and path.is_file():
+        return load_template(path)
+    return get_template(load_templates(directory), name)
+
+
 def get_template(templates: Mapping[str, Template], name: str) -> Template:
     """The template called `name`, or a `QueryError` with the closest names."""
     if name in templates:

@@ -6,10 +6,9 @@ import datetime as dt
 import io
 import json
 import math
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-
-import neo4j
 
 from graph.errors import QueryError
 from graph.store.layout import INTERNAL_PROPS
@@ -27,15 +26,18 @@ def to_plain(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
-    if isinstance(value, neo4j.graph.Node):
+    # a node, relationship or path comes from the driver, so only once it is imported (listing
+    # or completing templates, which use this module, need not import it)
+    ng: Any = sys.modules.get("neo4j.graph")
+    if ng is not None and isinstance(value, ng.Node):
         return {k: to_plain(v) for k, v in sorted(value.items()) if k not in INTERNAL_PROPS}
-    if isinstance(value, neo4j.graph.Relationship):
+    if ng is not None and isinstance(value, ng.Relationship):
         out = {"type": value.type,
                "from": value.start_node.get("id") if value.start_node else None,
                "to": value.end_node.get("id") if value.end_node else None}
         out.update({k: to_plain(v) for k, v in sorted(value.items()) if k not in INTERNAL_PROPS})
         return out
-    if isinstance(value, neo4j.graph.Path):
+    if ng is not None and isinstance(value, ng.Path):
         return {"nodes": [to_plain(n) for n in value.nodes],
                 "relationships": [to_plain(r) for r in value.relationships]}
     if hasattr(value, "iso_format"):  # neo4j.time Date / DateTime / Time / Duration (a tuple)

@@ -4,17 +4,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import neo4j
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import QueryError
 from graph.model.names import fold
 from graph.store.layout import ENTITY, NAME_KEYS
+from graph.store.stats import LoadMark, read_mark
 from graph.templates.files import Template
 from graph.templates.output import to_plain
 from graph.templates.params import Param
-from graph.templates.safety import DEFAULT_TIMEOUT, check_read_only, guard, server_of
+from graph.templates.safety import DEFAULT_TIMEOUT, CheckCache, ensure_read_only, guard, server_of
+
+if TYPE_CHECKING:
+    import neo4j
 
 _BY_ID = f"MATCH (n:{ENTITY} {{id: $id}}) RETURN n.id AS id"
 _RESOLVE = f"""
@@ -64,6 +67,7 @@ class Result:
     rows: list[dict]
     params: dict = field(default_factory=dict)  # the bound parameters (entities as ids)
     truncated: bool = False  # more rows existed than `limit`
+    mid_load: LoadMark | None = None  # a batched load had not finished: the answer may be partial
 
     def as_json(self) -> list[dict]:
         return [{c: row.get(c) for c in self.columns} for row in self.rows]
@@ -71,10 +75,14 @@ class Result:
 
 def run_template(driver: neo4j.Driver, template: Template, params: Mapping[str, Any] | None = None, *,
                  database: str | None = None, limit: int | None = None, as_of: Any = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> Result:
+                 timeout: float = DEFAULT_TIMEOUT, cache_dir: Path | None = None) -> Result:
     """Bind `params`, check the template is read-only, resolve entities, run it read-only.
 
+    All in one read transaction. The read-only check (`EXPLAIN`) is made once per process, and
+    with `cache_dir` once per template text and database, remembered there across processes.
     Raises `QueryError` for bad parameters, a refused template, a Cypher error or a timeout."""
+    import neo4j
+
     bound, as_of = template.check(params, as_of)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise QueryError(f"limit must be a whole number ≥ 0, got {limit!r}")
@@ -98,9 +106,14 @@ def run_template(driver: neo4j.Driver, template: Template, params: Mapping[str, 
         out["as_of"] = as_of
         return out
 
+    server = server_of(driver)
+    cache = CheckCache(cache_dir) if cache_dir is not None else None
+
     @neo4j.unit_of_work(timeout=timeout)
     def read(tx):
-        # entities are resolved in the same read transaction: one round trip less per call
+        # the check and the entities in the template's own read transaction: fewer round trips per call
+        ensure_read_only(tx, template, database, server=server, cache=cache)
+        mark = read_mark(tx)
         values = resolve(tx)
         result = tx.run(template.text, values)
         keys = list(result.keys())
@@ -112,11 +125,10 @@ def run_template(driver: neo4j.Driver, template: Template, params: Mapping[str, 
                 break
             rows.append({k: to_plain(record[k]) for k in keys})
         result.consume()
-        return values, keys, rows, more
+        return values, keys, rows, more, mark
 
     with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS,
                         notifications_min_severity="OFF") as session:
-        check_read_only(session, template, timeout, database, server=server_of(driver))
-        values, keys, rows, more = guard(template, timeout, lambda: session.execute_read(read))
+        values, keys, rows, more, mark = guard(template, timeout, lambda: session.execute_read(read))
     shown = {k: v for k, v in values.items() if k in template.params or (k == "as_of" and template.uses_as_of)}
-    return Result(columns=keys, rows=rows, params=shown, truncated=more)
+    return Result(columns=keys, rows=rows, params=shown, truncated=more, mid_load=mark)

@@ -6,7 +6,8 @@ connection really dies before the driver hears the outcome. Nothing stands in fo
 Neo4j; the proxy only forwards bytes (and watches the client's side for the one
 Bolt message COMMIT: a chunk of two bytes, `B0 12`, then the end-of-message marker).
 
-Modes, applied to the first COMMIT seen on any connection:
+Modes, applied to the first COMMIT seen on any connection (or, with `after=k`, to the
+first one after k COMMITs passed through: a batched load's batch k):
   "drop"     the COMMIT is never forwarded: the server rolls the transaction back
   "swallow"  the COMMIT is forwarded and the server's answer is swallowed: it committed
   "kill"     the COMMIT is forwarded and `on_commit()` runs at once (the test kills
@@ -23,8 +24,9 @@ COMMIT = b"\x00\x02\xb0\x12\x00\x00"  # chunk header (2 bytes), B0 12 (struct, 0
 
 
 class BoltProxy:
-    def __init__(self, target_port: int, mode: str, on_commit: Callable[[], None] | None = None):
+    def __init__(self, target_port: int, mode: str, on_commit: Callable[[], None] | None = None, after: int = 0):
         assert mode in ("drop", "swallow", "kill")
+        self.passed = after  # COMMITs still to let through before the fault
         self.target_port = target_port
         self.mode = mode
         self.on_commit = on_commit
@@ -69,6 +71,9 @@ class BoltProxy:
 
     def _take_fault(self) -> bool:
         with self._lock:
+            if self._armed and self.passed:
+                self.passed -= 1
+                return False
             if self._armed:
                 self._armed = False
                 self.faults += 1
