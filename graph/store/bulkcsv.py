@@ -11,8 +11,8 @@ columns of a group are the properties of the chunk that opened it; a row with a 
 (or a property type) the group lacks starts a new group with the union of both, so
 nothing is read twice. A data file with a value on several lines is named to the
 importer as such (`--multiline-fields`, which parses slower). Every value is quoted,
-so `""` (an empty string) and an empty field (no property) stay apart; list elements are joined with U+001F, which no fact value holds
-(strict YAML refuses control characters).
+so `""` (an empty string) and an empty field (no property) stay apart; list elements
+are joined with U+001F, which no fact value holds (strict YAML refuses control characters).
 
 The importer cannot write two list values at all: it stores no property for an empty
 array field, and `""` in an array column is an empty array. So `[]` (a Source's
