@@ -199,8 +199,25 @@ def settings(opts: Options, *, start: bool = True) -> Settings:
     return Settings(uri=status.uri, user=status.user, password=server.password(), database=opts.database)
 
 
+def _neo4j_without_numpy() -> None:
+    """Import the driver without numpy. The driver imports numpy whenever it is installed (it
+    is, for `cisfilm draft`'s NER model) only to accept numpy arrays as parameters, which
+    cisfilm never sends: that import was 0.3 s of every `cisfilm query`'s start."""
+    if "neo4j" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # an import of it fails: "not installed"
+    try:
+        import neo4j
+        import neo4j._optional_deps  # noqa: F401  # where it looks for numpy (neo4j 5.x/6.x)
+    except ImportError:
+        pass
+    finally:
+        del sys.modules["numpy"]  # later imports (cisfilm draft in the same process) get the real one
+
+
 @contextmanager
 def driver(opts: Options):
+    _neo4j_without_numpy()
     drv = open_driver(settings(opts))
     try:
         yield drv
@@ -340,7 +357,7 @@ def load_cmd(
                 opts.server(), _seeds(paths), _schema(schema), strict=strict, drop_hand_made=drop_hand_made,
                 progress=lambda stage, done, total: bar.update(task, description=stage, completed=done,
                                                                total=total or None),
-                log=lambda m: typer.echo(m, err=True))
+                log=lambda m: typer.echo(m, err=True), cache_dir=_fact_cache(opts))
         typer.echo("\n".join(rebuilt.lines()))
         return
     with _errors(), driver(opts) as drv, Progress(
@@ -494,6 +511,8 @@ def query_cmd(
                                   as_of=as_of, timeout=timeout, cache_dir=opts.cache)
         if result.mid_load:
             typer.secho(f"Warning: {result.mid_load.notice()}.", fg=typer.colors.YELLOW, err=True)
+        for note in result.notes:  # a name found by its dictionary form: say which
+            typer.echo(f"Note: {note}.", err=True)
         if format == "table":
             from rich.console import Console
 
@@ -525,28 +544,60 @@ def export_cmd(
     allow_partial: bool = typer.Option(False, "--allow-partial",
                                        help="Export even while a batched load is unfinished (the graph is "
                                             "mid-load, so the export is partial); refused without it."),
+    with_ontology: bool = typer.Option(False, "--with-ontology",
+                                       help="Also put the ontology (schema/ontology.ttl) into the output."),
+    describe: str | None = typer.Option(None, "--describe", metavar="ID",
+                                           help="Only one entity (an id, name or alias) with its facts, "
+                                                "and its neighbours' labels."),
+    template: str | None = typer.Option(None, "--template", metavar="NAME", autocompletion=_complete_template,
+                                           help="Only the entities a stored question returns, with the facts "
+                                                "among them (parameters with -p)."),
+    param: list[str] | None = typer.Option(None, "-p", "--param", metavar="KEY=VALUE",
+                                              help="A parameter of --template; repeat for more."),
     schema: SchemaOpt = None,
+    templates: TemplatesOpt = None,
 ) -> None:
-    """Export the live graph as RDF: standard vocabularies, named graphs per source (trig, nq)."""
+    """Export the live graph as RDF: standard vocabularies, named graphs per source (trig, nq);
+    or a part of it (--describe, --template)."""
     import io
 
     from graph.model.schema import load_model
     from graph.rdf import export, format_for
+    from graph.rdf.subset import describe as describe_one
 
     opts: Options = ctx.obj
     with _errors():
         fmt = format_for(output, format)
+        if describe is not None and template is not None:
+            raise CisfilmError("give --describe or --template, not both")
+        if param and template is None:
+            raise CisfilmError("-p/--param is for --template")
+        if validate and (describe is not None or template is not None):
+            raise CisfilmError("--validate checks the whole export; leave out --describe / --template")
+        found = None
+        if template is not None:
+            from graph.templates import find_template, parse_assignments
+
+            found = find_template(_templates(templates), template)
+            raw = parse_assignments(param or [])
+            found.check(raw, None)  # parameter errors before any connection
+        selection = describe_one(describe) if describe is not None else None
         model = load_model(_schema(schema))
+        ontology = _schema(schema) / "ontology.ttl" if with_ontology else None
         with driver(opts) as drv:
+            if found is not None:
+                from graph.rdf.subset import template_selection
+
+                selection = template_selection(drv, found, raw, database=opts.database)
             if output is not None:
                 result = export(drv, model, output, format=fmt, base=base, database=opts.database,
-                                allow_partial=allow_partial)
+                                allow_partial=allow_partial, ontology=ontology, selection=selection)
             else:
                 sys.stdout.flush()
                 stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
                 try:
                     result = export(drv, model, stream, format=fmt, base=base, database=opts.database,
-                                    allow_partial=allow_partial)
+                                    allow_partial=allow_partial, ontology=ontology, selection=selection)
                     stream.flush()
                 except BrokenPipeError:  # `cisfilm export | head`
                     raise typer.Exit(0) from None
@@ -605,7 +656,8 @@ def stats_cmd(
                 table.add_row(Text("" if k is None else str(k)), str(v))  # Text: data from the graph is not markup
             console.print(table)
         typer.echo(f"{st.nodes} entities, {st.relations} relationships; facts with a single source: "
-                   f"{st.single_source_nodes} entities, {st.single_source_relations} relationships.")
+                   f"{st.single_source_nodes} entities, {st.single_source_relations} relationships."
+                   + st.reference_line())
 
 
 # -- browser -----------------------------------------------------------------
@@ -674,6 +726,123 @@ def browser_cmd(
                 guide_server.stop()
 
 
+# -- serve -------------------------------------------------------------------
+
+@app.command("serve")
+def serve_cmd(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but loopback "
+                                                         "(e.g. 0.0.0.0) is served with a warning."),
+    port: int = typer.Option(7490, "--port", min=0, max=65535, help="Port to listen on (0: any free one)."),
+    base: str = typer.Option("https://w3id.org/cisfilm/", "--base", metavar="IRI",
+                             help="Base of the minted IRIs, as in `export`; requests for <base-path>id/... "
+                                  "and /id/... are both answered."),
+    refresh: float = typer.Option(2.0, "--refresh", min=0.1, metavar="SECONDS",
+                                  help="How often to check for a new load (the store follows it)."),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1, metavar="SECONDS",
+                                  help="Time limit of one SPARQL query."),
+    max_result: int = typer.Option(32, "--max-result", min=1, metavar="MB",
+                                   help="Size limit of one SPARQL result."),
+    license: str = typer.Option("https://spdx.org/licenses/MIT", "--license", metavar="IRI",
+                                help="The dataset's licence in the VoID/DCAT description."),
+    publisher: str = typer.Option("cisfilm", "--publisher", metavar="NAME",
+                                  help="The dataset's publisher in the VoID/DCAT description."),
+    schema: SchemaOpt = None,
+) -> None:
+    """Serve the live graph as linked data: dereferenceable IRIs (HTML and RDF), SPARQL, VoID, dumps."""
+    import threading
+
+    from graph import __version__ as version
+    from graph.model.schema import load_model
+    from graph.serve import About, Config, Limits, LinkedDataServer, is_loopback
+
+    opts: Options = ctx.obj
+    with _errors():
+        schema_dir = _schema(schema)
+        model = load_model(schema_dir)
+        config = Config(host=host, port=port, base=base, poll=refresh,
+                        limits=Limits(timeout=timeout, max_bytes=max_result << 20),
+                        about=About(license=license, publisher=publisher, version=version))
+        if not is_loopback(host):
+            typer.secho(f"Warning: serving on {host}, reachable from other machines (read-only, but "
+                        "anyone who can reach it can query it).", fg=typer.colors.YELLOW, err=True)
+        with driver(opts) as drv:
+            server = LinkedDataServer(drv, model, config, database=opts.database,
+                                      ontology=schema_dir / "ontology.ttl",
+                                      log=lambda m: typer.echo(m, err=True))
+            typer.echo("Building the SPARQL store from the live graph...", err=True)
+            server.start()
+            try:
+                snap = server.live.current
+                typer.echo(f"Serving {snap.entities} entities ({snap.triples} triples) at {server.url} "
+                           f"(IRIs under {server.config.base}; SPARQL at {server.url}sparql) — "
+                           "press Ctrl-C to stop.", err=True)
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.stop()
+
+
+# -- draft -------------------------------------------------------------------
+
+@app.command("draft")
+def draft_cmd(
+    ctx: typer.Context,
+    article: Path | None = typer.Argument(None, show_default=False, metavar="ARTICLE.txt",
+                                             help="A Russian news article (plain text, UTF-8)."),
+    source_id: str | None = typer.Option(None, "--source-id", metavar="ID",
+                                            help="Id of the article's Source (default: the next free src-NNN)."),
+    url: str | None = typer.Option(None, "--url", metavar="URL", help="Where the article was published."),
+    date: str | None = typer.Option(None, "--date", metavar="DATE",
+                                       help="Its publication date (default: from its date line)."),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE", show_default=False,
+                                          help="Write the draft to FILE (default: stdout)."),
+    facts: list[Path] | None = typer.Option(None, "--facts", metavar="PATH", show_default=False,
+                                               help="Fact files or directories to link against (default: seeds/)."),
+    evaluate: Path | None = typer.Option(None, "--evaluate", metavar="ARTICLES_DIR", show_default=False,
+                                            help="Measure the extractor leave-one-out on the articles of the facts' "
+                                                 "Sources in ARTICLES_DIR instead of drafting."),
+    schema: SchemaOpt = None,
+) -> None:
+    """Propose a draft fact file from a Russian news article, for a person to review: entities linked to the
+    facts (or new, or marked ambiguous), quotes cut from the text by position, relations from sentence patterns."""
+    from graph.facts import read_facts
+    from graph.model.schema import load_model
+
+    with _errors():
+        model = load_model(_schema(schema))
+        known, _ = read_facts(_seeds(facts), model, cache_dir=_fact_cache(ctx.obj))
+        if evaluate is not None:
+            from graph.draft.evaluate import evaluate as run_evaluation
+
+            typer.echo("\n".join(run_evaluation(evaluate, known, model).lines()))
+            return
+        if article is None:
+            raise CisfilmError("give an ARTICLE.txt to draft (or --evaluate ARTICLES_DIR)")
+        from graph.draft import draft_file
+
+        where = ", ".join(str(p) for p in _seeds(facts))
+        result = draft_file(article, known, model, source_id=source_id, url=url, date=date,
+                            linked_against=f"the facts in {where}")
+        text = result.render()
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise CisfilmError(f"cannot write {output}: {e.strerror or e}") from None
+        kinds: dict[str, int] = {}
+        for c in result.candidates:
+            if c.link is not None:
+                kinds[c.link.status] = kinds.get(c.link.status, 0) + 1
+        typer.echo(f"Drafted {result.source_id} from {article.name}: {len(result.candidates)} entities "
+                   f"({kinds.get('existing', 0)} known, {kinds.get('new', 0)} new, {kinds.get('ambiguous', 0)} "
+                   f"ambiguous), {len(result.relations)} new relations, {len(result.repeated)} known ones"
+                   + (f"; wrote {output}" if output else "") + ". Review every `review:` key.", err=True)
+
+
 # -- bench -------------------------------------------------------------------
 
 @app.command("bench")
@@ -691,9 +860,12 @@ def bench_cmd(
     import_dir: Path | None = typer.Option(None, "--import-dir", metavar="DIR",
                                               help="With NEO4J_URI: the server's import directory "
                                                    "(for the LOAD CSV baseline)."),
-    only: str = typer.Option("validation,load,templates,rdf", "--only", metavar="SECTIONS",
-                             help="Comma-separated sections to run: validation, load, templates, rdf "
-                                  "(templates and rdf load the graph first, untimed unless load is given)."),
+    only: str = typer.Option("validation,load,bulk,templates,rdf", "--only", metavar="SECTIONS",
+                             help="Comma-separated sections to run: validation, load, bulk (load --rebuild, "
+                                  "--batch-size and the bulk importer alone; needs the benchmark's own "
+                                  "server), templates, rdf, serve (`cisfilm serve`: not run unless asked) "
+                                  "(templates, rdf and serve load the graph first, untimed "
+                                  "unless load or bulk is given)."),
 ) -> None:
     """Benchmark validation, loading, stored queries and RDF export on synthetic data, as ratios
     against baselines run in the same process; starts its own Neo4j unless NEO4J_URI is set."""

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import free_port, snapshot, wipe
+from helpers import snapshot, wipe
 from helpers.boltproxy import BoltProxy
 
 from graph.bench import synthetic
@@ -19,7 +18,7 @@ from graph.errors import ExportError, LoadError
 from graph.facts import read_facts
 from graph.model.schema import load_model
 from graph.rdf import export_string
-from graph.store.connection import Settings, open_driver
+from graph.store.connection import open_driver
 from graph.store.layout import MARK_PROPS, PENDING
 from graph.store.load import load_facts
 from graph.store.stats import graph_stats
@@ -366,31 +365,3 @@ def test_server_killed_mid_batched_load_then_the_rerun_converges(driver, server,
         assert snapshot(fresh) == plain_graph and duplicates(fresh) == 0 and mark(fresh) == {}
     finally:
         fresh.close()
-
-
-# -- too big for one transaction ---------------------------------------------------------------
-
-@pytest.mark.slow
-def test_a_load_too_big_for_one_transaction_names_both_ways_and_batches_fit(tmp_path, model):
-    """A server of its own with a 256m heap: 15k entities do not fit in one transaction (the
-    message says to use --batch-size or --rebuild, and nothing is written); in batches they load."""
-    from graph.store.server import ManagedServer, default_cache
-
-    small = ManagedServer(tmp_path / "home", default_cache(os.environ), heap="256m", pagecache="64m")
-    small.start(bolt_port=free_port(), http_port=free_port(), log=lambda m: None)
-    try:
-        st = small.status()
-        drv = open_driver(Settings(uri=st.uri, user=st.user, password=small.password()))
-        try:
-            facts, _ = read_facts(synthetic.write(tmp_path / "big", 15000), model)
-            with pytest.raises(LoadError, match="does not fit in the server's transaction memory") as err:
-                load_facts(drv, model, facts)
-            assert "`cisfilm load --batch-size 10000`" in str(err.value) and "`cisfilm load --rebuild`" in str(err.value)
-            assert drv.execute_query("MATCH (n:Entity) RETURN count(n) AS c").records[0]["c"] == 0
-            result = load_facts(drv, model, facts, batch_size=5000)
-            assert result.diff.totals()["created"] == len(facts.entities) + len(facts.relations)
-            assert mark(drv) == {} and duplicates(drv) == 0
-        finally:
-            drv.close()
-    finally:
-        small.stop()

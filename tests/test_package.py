@@ -56,7 +56,7 @@ def test_pipx_install_then_start_load_and_query_from_outside_the_checkout(tmp_pa
     try:
         run(cisfilm, "server", "start", "--bolt-port", str(free_port()), "--http-port", str(free_port()))
         loaded = run(cisfilm, "load").stdout
-        assert loaded.startswith("Loaded 75 entities and 111 relationships"), loaded
+        assert loaded.startswith("Loaded 222 entities and 249 relationships"), loaded
         answer = run(cisfilm, "query", "partners", "-p", "org=Беларусьфильм", "--format", "csv").stdout
         partners = {line.split(",")[0] for line in answer.splitlines()[1:]}
         assert {"org-1-2-3-production", "org-kyrgyzfilm", "org-tajikfilm"} <= partners, answer

@@ -111,6 +111,9 @@ def test_the_second_process_takes_the_first_ones_check(driver, cisfilm, recorder
     assert second.stdout == "entities\n0\n"
     assert recorder.count("EXPLAIN ") == 0  # the server was not asked again
     assert recorder.count("MATCH (n:Entity) RETURN count(n) AS entities") == 1  # the question itself was
+    # and one query more: the server's identity (the cache's key) with the mid-load mark
+    assert recorder.count("CALL db.info()") == 1
+    assert recorder.count("MATCH (m:CisfilmMeta") == recorder.count("OPTIONAL CALL () { MATCH (m:CisfilmMeta") == 1
     assert entries(tmp_path / "cache") == ["count"]
 
 

@@ -618,12 +618,14 @@ def test_posts_over_time_and_as_of(seeded, templates):
 def test_organisations_by_country_and_place(seeded, templates):
     rows = ask(seeded, templates, "organisations", cols=["place", "id"])
     assert rows[0] == ("Kazakhstan", "org-league-of-filmmakers-of-kazakhstan")
-    # The articles name no country for the others: listed last, with none.
-    assert sorted(r[1] for r in rows[1:]) == [
+    # Moscow and Sakhalin Oblast lie in Russia by ISO 3166 (the gazetteer)
+    assert sorted(rows[1:4]) == [("Russia", "org-moscow-department-of-culture"), ("Russia", "org-moscow-government"),
+                                 ("Russia", "org-sakhalin-oblast-government")]
+    # The articles name no place for the others: listed last, with none.
+    assert sorted(r[1] for r in rows[4:]) == [
         "org-1-2-3-production", "org-asi", "org-belarusfilm", "org-gazprom-media-holding", "org-kinodanz",
-        "org-kyrgyzfilm", "org-moscow-department-of-culture", "org-moscow-government", "org-moskino", "org-rbc",
-        "org-sakhalin-oblast-government", "org-tajikfilm"]
-    assert {r[0] for r in rows[1:]} == {None}
+        "org-kyrgyzfilm", "org-moskino", "org-rbc", "org-tajikfilm"]
+    assert {r[0] for r in rows[4:]} == {None}
     assert ask(seeded, templates, "organisations", place="Казахстан", cols=["place", "organisation", "sources"]) == [
         ("Kazakhstan", "League of Filmmakers of Kazakhstan", ["src-001"])]
     assert ask(seeded, templates, "organisations", place="Москва", cols=["organisation", "type", "sources"]) == [
@@ -675,7 +677,7 @@ def test_cluster_sites_operators_location_partners(seeded, templates):
     assert ask(seeded, templates, "cluster", cluster="Московский кинокластер", cols=["relation", "id", "detail"]) == [
         ("site", "site-moskino-kinozavod", None),
         ("site", "site-moskino-kinopark", None),
-        ("located in", "place-moscow", None),
+        ("located in", "place-ru-mow", None),
         ("operator", "org-moskino", "Moskino Film Factory"),
         ("operator", "org-moskino", "Moskino Film Park"),
         ("focuses on", "place-cis", None),
@@ -755,8 +757,12 @@ def test_shortest_path_between_two_entities(seeded, templates):
                cols=["id"]) == []
     assert ask(seeded, templates, "path", **{"from": "Kinodanz", "to": "Kinodanz"}, cols=["step", "id"]) == [
         (0, "org-kinodanz")]
-    # The 2018 Sakhalin story shares no fact with the Moscow ones (only articles would link them).
-    assert ask(seeded, templates, "path", **{"from": "Kinodanz", "to": "Москино"}, cols=["id"]) == []
+    # The 2018 Sakhalin story shares no article fact with the Moscow ones: only ISO 3166 links them,
+    # Moscow lying in the Russia the Sakhalin cluster focuses on.
+    assert ask(seeded, templates, "path", **{"from": "Kinodanz", "to": "Москино"}, cols=["id", "sources"]) == [
+        ("org-kinodanz", None), ("cluster-sakhalin-film", ["src-002"]), ("place-ru", ["src-002"]),
+        ("place-ru-mow", ["src-iso3166"]), ("agreement-gazprom-media-moskino", ["src-003"]),
+        ("org-moskino", ["src-003"])]
 
 
 def test_what_one_source_states(seeded, templates):
@@ -764,7 +770,7 @@ def test_what_one_source_states(seeded, templates):
     assert [r[1] for r in rows if r[0] != "relation"] == [
         "agreement-gazprom-media-moskino", "cluster-moscow-international-film",
         "event-moscow-international-film-week-2025", "org-gazprom-media-holding", "org-moskino",
-        "person-boris-khanchalyan", "person-georgy-prokopov", "place-moscow",
+        "person-boris-khanchalyan", "person-georgy-prokopov", "place-ru-mow",
         "post-gazprom-media-deputy-ceo-khanchalyan", "post-moskino-ceo", "site-moskino-kinopark",
         "site-moskino-kinozavod"]
     relations = [r[1:] for r in rows if r[0] == "relation"]
@@ -788,10 +794,10 @@ def test_facts_with_a_single_source(seeded, templates):
         "org-moscow-department-of-culture", "org-moscow-government", "person-alexey-fursin",
         "person-sergey-sobyanin", "post-moscow-department-of-culture-head", "post-moscow-government-minister-fursin",
         "site-skolkovo"]
-    assert ("relation", "incentive-moscow-coproduction-rebates", "DISCUSSED_WITH", "place-uzbekistan") in rows
+    assert ("relation", "incentive-moscow-coproduction-rebates", "DISCUSSED_WITH", "place-uz") in rows
     # Facts several articles state are not listed.
     everything = ask(seeded, templates, "single_source", cols=["subject_id", "relation"])
-    assert ("org-moskino", None) not in everything and ("place-moscow", None) not in everything
+    assert ("org-moskino", None) not in everything and ("place-ru-mow", None) not in everything
     assert ("org-kinodanz", None) in everything
 
 
@@ -835,8 +841,10 @@ def test_most_connected_organisations_and_people(seeded, templates):
 def test_country_matrix(seeded, templates):
     assert ask(seeded, templates, "country_matrix", cols=["country_a", "country_b", "links", "via"]) == [
         ("Kazakhstan", None, 4, ["agreement-iskra-memorandum"]),
-        (None, None, 10, ["agreement-gazprom-media-moskino", "agreement-iskra-memorandum",
-                          "agreement-sakhalin-film-cluster"]),
+        # the Government of Sakhalin Oblast: its oblast lies in Russia (ISO 3166, the gazetteer)
+        ("Russia", None, 2, ["agreement-sakhalin-film-cluster"]),
+        (None, None, 8, ["agreement-gazprom-media-moskino", "agreement-iskra-memorandum",
+                         "agreement-sakhalin-film-cluster"]),
     ]
     assert ask(seeded, templates, "country_matrix", known_only="true", cols=["country_a"]) == []
 

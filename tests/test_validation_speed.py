@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import read_counter
 
 from graph.errors import InvalidData
 from graph.facts import collect, read_facts
@@ -46,19 +47,6 @@ def shown(facts, problems) -> tuple:
             [(e, fact(e)) for e in facts.entities.values()],
             [(r, fact(r)) for r in facts.relations],
             facts.files)
-
-
-def read_counter(monkeypatch) -> list[str]:
-    """The labels of the files read in this process from now on."""
-    seen: list[str] = []
-    real = par.read_file
-
-    def counting(data, label, model):
-        seen.append(label)
-        return real(data, label, model)
-
-    monkeypatch.setattr(par, "read_file", counting)
-    return seen
 
 
 @pytest.mark.parametrize("strict", [False, True])

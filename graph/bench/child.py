@@ -95,6 +95,12 @@ def main() -> None:
     from graph.model.schema import load_model
 
     job = json.loads(sys.stdin.readline())
+    if job["job"] == "rebuild":  # restarts the server: no driver of its own
+        from graph.bench.bulk import rebuild_job
+
+        sys.stdout.write(json.dumps(rebuild_job(job)) + "\n")
+        sys.stdout.flush()
+        return
     st = Settings(**job["settings"])
     model = load_model(job["schema"])
     driver = open_driver(st)

@@ -14,10 +14,12 @@ from typing import Any
 
 from graph import resources
 from graph.bench import synthetic
+from graph.bench.bulk import bench_bulk
 from graph.bench.common import BenchServer, Log, count, free_port, machine, wipe
 from graph.bench.load import bench_load
 from graph.bench.rdf import bench_rdf
 from graph.bench.report import markdown, targets
+from graph.bench.serve import bench_serve
 from graph.bench.templates import bench_templates
 from graph.bench.validation import bench_validation
 from graph.errors import CisfilmError
@@ -29,7 +31,7 @@ from graph.store.load import BATCH, load_facts
 from graph.store.server import NEO4J_VERSION
 
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-SECTIONS = ("validation", "load", "templates", "rdf")
+SECTIONS = ("validation", "load", "bulk", "templates", "rdf", "serve")
 HEAP, PAGECACHE = "1g", "512m"
 WARMUP_ENTITIES = 2000  # at most; a fifth of the scale below 10k
 
@@ -116,17 +118,27 @@ def run(*, scale: int, out: Path, runs: int = 3, settings: Settings | None = Non
             report["load"] = bench_load(driver, model, facts, warm_facts, runs, database=database, settings=settings,
                                         paths=paths, warm_paths=warm_paths, import_dir=import_dir,
                                         schema_dir=schema_dir, log=log)
-        elif any(s in sections for s in ("templates", "rdf")):
+        loaded = "load" in sections and not report["load"].get("error")
+        if "bulk" in sections:
+            report["bulk"] = bench_bulk(server, settings, model, facts, paths, runs, schema_dir=schema_dir,
+                                        work=work, log=log)
+            driver.close()  # its rebuilds restarted the server: a new pool
+            driver = open_driver(settings)
+            loaded = loaded or "skipped" not in report["bulk"]  # the last rebuild left the graph loaded
+        if not loaded and "load" not in sections and any(s in sections for s in ("templates", "rdf", "serve")):
             log(f"loading {scale} entities (untimed: the load section was not asked for)")
             ensure_schema(driver, model, database=database)
             load_facts(driver, model, facts, database=database)
+            loaded = True
         del facts, warm_facts
-        if report.get("load", {}).get("error"):
-            sections = tuple(x for x in sections if x not in ("templates", "rdf"))  # no graph to ask
+        if not loaded:
+            sections = tuple(x for x in sections if x not in ("templates", "rdf", "serve"))  # no graph to ask
         if "templates" in sections:
             report["templates"] = bench_templates(driver, queries_dir, runs, database, log)
         if "rdf" in sections:
             report["rdf"] = bench_rdf(driver, model, runs, settings, database, log, schema_dir)
+        if "serve" in sections:
+            report["serve"] = bench_serve(driver, model, runs, database, log, schema_dir)
         wipe(driver, database)
     finally:
         if driver is not None:

@@ -18,6 +18,7 @@ from graph.errors import QueryError
 from graph.model.names import fold
 from graph.store.layout import ENTITY, NAME_KEYS
 from graph.templates import Param, Template, resolve_entity
+from graph.templates.run import TEXT_FORMS, text_forms
 
 
 def cypher_literal(value: Any) -> str:
@@ -58,8 +59,17 @@ def _lookup_expression(param: Param, value: str) -> str:
     """Cypher that finds an entity's id by id, name or alias, as `cisfilm query` does."""
     kinds = f" AND n.kind IN {cypher_literal(list(param.kinds))}" if param.kinds else ""
     v = cypher_literal(value)
-    return (f"head(COLLECT {{ MATCH (n:{ENTITY}) WHERE n.id = {v} "
-            f"OR ({cypher_literal(fold(value))} IN n.{NAME_KEYS}{kinds}) RETURN n.id ORDER BY n.id <> {v}, n.id }})")
+    # the same matcher as `cisfilm query`: as written, else a dictionary form («Беларусьфильма»)
+    from graph.model.forms import has_cyrillic, lookup_keys
+
+    keys = [k for k, _ in lookup_keys(value)] if has_cyrillic(value) else [fold(value)]
+    exact = f"{cypher_literal(keys[0])} IN n.{NAME_KEYS}"
+    forms = f"any(k IN n.{NAME_KEYS} WHERE k IN {cypher_literal(keys[1:])})"
+    if not keys[1:]:
+        return (f"head(COLLECT {{ MATCH (n:{ENTITY}) WHERE n.id = {v} "
+                f"OR ({exact}{kinds}) RETURN n.id ORDER BY n.id <> {v}, n.id }})")
+    return (f"head(COLLECT {{ MATCH (n:{ENTITY}) WHERE n.id = {v} OR ({exact}{kinds}) OR ({forms}{kinds}) "
+            f"RETURN n.id ORDER BY n.id <> {v}, NOT ({exact}), n.id }})")
 
 
 def example_values(template: Template) -> dict[str, Any]:
@@ -113,6 +123,8 @@ def example_cypher(template: Template, resolved: Mapping[str, Any] | None = None
             out[name] = cypher_literal(value)
     if template.uses_as_of:
         out["as_of"] = "null"
+    if TEXT_FORMS in template.text:  # what `cisfilm query` fills in: the same matcher
+        out["text_forms"] = cypher_literal(text_forms(values.get("text")))
     return out
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from graph import strictyaml as sy
 from graph.errors import InvalidData, Problem, suggest
 from graph.facts.checker import MISSING, Checker
+from graph.facts.reference import merge as merge_reference
 from graph.facts.rules import check_set, name_keys
 from graph.model.schema import SOURCE_KIND, STRUCTURAL, Model, load_model
 
@@ -178,8 +179,9 @@ def collect(paths: Iterable[str | Path], model: Model, *, strict: bool = False,
                 file_keys.append((str(path), key))
         problems += values
         set_problems = cache.set_problems(file_keys, strict) if cache else None
+        entities, conflicts = merge_reference(entities)
         if set_problems is None:
-            set_problems = check_set(entities, relations, model, strict=strict, folded=folded)
+            set_problems = conflicts + check_set(entities, relations, model, strict=strict, folded=folded)
             if cache:
                 cache.put_set_problems(file_keys, strict, set_problems)
         problems += set_problems

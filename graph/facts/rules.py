@@ -4,12 +4,13 @@ ids, references, sources, relation kinds, repeated relations, date order, likely
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from typing import TYPE_CHECKING
 
 from graph import strictyaml as sy
 from graph.errors import Problem, suggest
 from graph.facts.checker import Checker
+from graph.facts.reference import dataset_sources, is_reference
 from graph.model.dates import date_pairs, ends_before, is_date
 from graph.model.names import fold
 from graph.model.schema import SOURCE_KIND, Model
@@ -86,7 +87,10 @@ def check_set(entities: list[Entity], relations: list[Relation], model: Model,
         else:
             seen[key] = r
 
-    _likely_duplicates(c, list(first.values()), "error" if strict else "warning", folded or {})
+    # Reference data (ISO 3166) may name two places alike (a city and its district): its codes tell them apart.
+    datasets = dataset_sources(list(first.values()))
+    reference = {e.id for e in first.values() if is_reference(e, datasets)}
+    _likely_duplicates(c, list(first.values()), "error" if strict else "warning", folded or {}, reference)
     return c.problems
 
 
@@ -103,7 +107,8 @@ def _check_dates(c: Checker, values: dict, positions: Mapping[str, sy.Mark], pat
             c.error(positions[hi], f"{path}.{hi}", f"{hi} {values[hi]} is before {lo} {values[lo]}")
 
 
-def _likely_duplicates(c: Checker, entities: list[Entity], severity: str, folded: Mapping[str, str]) -> None:
+def _likely_duplicates(c: Checker, entities: list[Entity], severity: str, folded: Mapping[str, str],
+                       reference: Set[str] = frozenset()) -> None:
     seen: dict[tuple[str, str], tuple[Entity, str, str]] = {}
     for e in entities:
         reported: set[str] = set()
@@ -116,7 +121,8 @@ def _likely_duplicates(c: Checker, entities: list[Entity], severity: str, folded
             other = seen.get((e.kind, key))
             if other is None:
                 seen[(e.kind, key)] = (e, rel, text)
-            elif other[0] is not e and other[0].id not in reported:
+            elif other[0] is not e and other[0].id not in reported and not (
+                    e.id in reference and other[0].id in reference):
                 reported.add(other[0].id)
                 o, orel, otext = other
                 same = "the same name" if otext == text else (

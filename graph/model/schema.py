@@ -27,6 +27,7 @@ NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 PREFIX_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 CURIE_RE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):([A-Za-z0-9_][A-Za-z0-9_.\-]*)?")
 SOURCE_KIND = "Source"  # the kind every fact cites (docs/DESIGN.md)
+SOURCE_LANGUAGE = "source"  # `language: source`: the text is in the language of the source it comes from
 STRUCTURAL = ("id", "kind", "sources", "quote")  # common fields read specially by graph.facts
 
 
@@ -42,6 +43,7 @@ class FieldSpec:
     description: str = field(default="", compare=False)
     rdf: str | None = None  # CURIE as written in the schema
     mark: sy.Mark | None = field(default=None, compare=False)
+    language: str | None = None  # RDF language tag of its text: a code, or SOURCE_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ class _Reader:
         if not isinstance(node, sy.Mapping):
             self.err(node.mark, path, f"expected a map with a type, got {_what(node)}")
             return None
-        self.keys(node, path, ("type", "required", "values", "items", "description", "rdf"), ("type",))
+        self.keys(node, path, ("type", "required", "values", "items", "description", "rdf", "language"), ("type",))
         type_ = self.text(node.get("type"), f"{path}.type")
         if not type_:
             return None
@@ -245,7 +247,25 @@ class _Reader:
             description=self.text(node.get("description"), f"{path}.description"),
             rdf=self.curie(node.get("rdf"), f"{path}.rdf", prefixes),
             mark=node.mark,
+            language=self.language(node, path, type_, items),
         )
+
+    def language(self, node: sy.Mapping, path: str, type_: str, items: str | None) -> str | None:
+        """A field's `language:` — a language code or `source`, only on fields of text
+        (string, text, list of string); the codes are checked against the schema's languages
+        once they are known (`_check_languages`)."""
+        if "language" not in node:
+            return None
+        value = self.text(node.get("language"), f"{path}.language")
+        if (items or type_) not in ("string", "text"):
+            self.err(node.key_mark("language"), f"{path}.language",
+                     "`language` is only for string, text or list-of-string fields")
+            return None
+        if not re.fullmatch(r"[a-z]{2,3}", value) and value != SOURCE_LANGUAGE:
+            self.err(node["language"].mark, f"{path}.language",
+                     f"expected a language code or {SOURCE_LANGUAGE!r}, got {value!r}")
+            return None
+        return value or None
 
     def fields(self, node: sy.Node | None, path: str, prefixes) -> dict[str, FieldSpec]:
         if node is None:
@@ -372,6 +392,8 @@ def load_model(schema_dir: str | Path) -> Model:
         )
 
     relations = _relations(r, raw_relations, kinds, rel_common, prefixes)
+    _check_languages(r, languages, common, rel_common, *(k.own_fields for k in kinds.values()),
+                     *(rel.own_properties for rel in relations.values()))
     if SOURCE_KIND not in kinds and kinds:
         r.err(sy.Mark(label(schema_dir), 1, 1), "", f"the schema needs a {SOURCE_KIND} kind (every fact cites one)")
     if r.problems:
@@ -384,6 +406,15 @@ def load_model(schema_dir: str | Path) -> Model:
         prefixes=MappingProxyType(prefixes),
         languages=languages,
     )
+
+
+def _check_languages(r: _Reader, languages: tuple[str, ...], *groups: MappingT[str, FieldSpec]) -> None:
+    for specs in groups:
+        for spec in specs.values():
+            if spec.language and spec.language != SOURCE_LANGUAGE and spec.language not in languages:
+                mark = spec.mark or sy.Mark("schema", 1, 1)
+                r.err(mark, f"{spec.name}.language", f"unknown language code {spec.language!r} "
+                      f"(known: {' '.join(languages)}){suggest(spec.language, languages)}")
 
 
 def _schema_error(problems: list[Problem]) -> SchemaError:

@@ -53,6 +53,48 @@ class RdfValue:
     iri: bool = False
 
 
+# The letters of the languages whose alphabet the export checks before tagging a text with
+# the language of its source (`language: source`): a Latin alias (CIS, ASI) of an entity
+# known from a Russian article is not Russian. Other languages are taken on trust.
+ALPHABETS = {
+    "ru": frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
+    "en": frozenset("abcdefghijklmnopqrstuvwxyz"),
+}
+
+
+def value_language(spec: FieldSpec, text: str, source_languages: tuple[str, ...] = ()) -> str:
+    """The language tag of text `text` of field `spec` ('' for none): its schema `language:`
+    code; or, for `language: source`, the one language of the sources it comes from, when
+    the text has a letter of that language's alphabet. Several or no source languages: ''."""
+    lang = spec.language
+    if not lang:
+        return ""
+    if lang != "source":  # graph.model.schema.SOURCE_LANGUAGE
+        return lang
+    if len(set(source_languages)) != 1:
+        return ""
+    lang = source_languages[0]
+    letters = ALPHABETS.get(lang)
+    if letters is not None and not any(ch in letters for ch in text.casefold()):
+        return ""
+    return lang
+
+
+def language_shacl(spec: FieldSpec, constraints: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
+    """SHACL constraints `constraints` of a text field, adjusted for its `language:`: a fixed
+    code → `rdf:langString` in that language; `source` → a plain string or a
+    `rdf:langString` in one of the schema's languages (`or_lang`)."""
+    if not spec.language or constraints.get("datatype") != XSD + "string":
+        return constraints
+    c = {k: v for k, v in constraints.items() if k != "datatype"}
+    if spec.language == "source":
+        c["or_lang"] = sorted(languages)
+    else:
+        c["datatype"] = RDF_LANG_STRING
+        c["languages"] = [spec.language]
+    return c
+
+
 class FieldType:
     """A field type. Subclasses set `name` and `expected` and override what differs."""
 

@@ -3,7 +3,9 @@
 The mapping is `graph.rdf.mapping`, the IRIs `graph.rdf.iris`. The export reads one
 entity at a time, with its outgoing relationships,
 in id order, inside one read transaction, and writes each entity's block as it
-comes: every format streams, and the same graph gives the same bytes.
+comes: every format streams, and the same graph gives the same bytes. A header
+block comes first: the dataset's description, the ontology links (and, if asked,
+the ontology). `graph.rdf.subset` selects a part of the graph instead of all of it.
 """
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from typing import TextIO
 import neo4j
 
 from graph.errors import ExportError, SchemaError, first_line
-from graph.model.schema import ID_RE, Model
+from graph.model.schema import ID_RE, SOURCE_KIND, Model
 from graph.rdf.iris import DEFAULT_BASE, encode_id
 from graph.rdf.mapping import Mapping
+from graph.rdf.ontology import ontology_triples
+from graph.rdf.subset import Selection, iter_subset_blocks, resolve
 from graph.rdf.writers import WRITERS, Writer
 from graph.rdf.writers.common import Block
 from graph.store.layout import (
@@ -29,6 +33,7 @@ from graph.store.layout import (
     EXPORT_DUPLICATE_IDS,
     EXPORT_ENTITIES,
     EXPORT_IDS_IN,
+    EXPORT_SOURCE_LANGUAGES,
     EXPORT_UNSAFE_IDS,
     PROVENANCE,
 )
@@ -91,9 +96,29 @@ def _preflight(tx, mapping: Mapping) -> dict:
     return fixed
 
 
-def iter_blocks(tx, mapping: Mapping) -> Iterator[Block]:
-    """The export's blocks, one per entity in id order, read in one transaction `tx`."""
+def read_source_languages(tx, mapping: Mapping) -> None:
+    """Tell `mapping` the language of every article (for `language: source` fields)."""
+    if mapping.language_field is None:
+        return
+    langs = set(mapping.languages)
+    mapping.source_languages = {
+        r["id"]: r["language"] for r in tx.run(EXPORT_SOURCE_LANGUAGES, kind=SOURCE_KIND, field=mapping.language_field)
+        if isinstance(r["language"], str) and r["language"] in langs}
+
+
+def iter_blocks(tx, mapping: Mapping, selection: Selection | None = None) -> Iterator[Block]:
+    """The export's blocks, one per entity in id order, read in one transaction `tx`
+    (with `selection`, those of a part of the graph: `graph.rdf.subset`). The checks, and
+    the look-up of a described entity, happen at once, before anything is written."""
     kind_of = _preflight(tx, mapping)
+    read_source_languages(tx, mapping)
+    if selection is not None:
+        return iter_subset_blocks(tx, mapping, resolve(tx, selection), incoming=selection.incoming,
+                                  kind_of=kind_of)
+    return _entity_blocks(tx, mapping, kind_of)
+
+
+def _entity_blocks(tx, mapping: Mapping, kind_of: dict) -> Iterator[Block]:
     types = sorted(t for t in mapping.relations if t != PROVENANCE)
     result = tx.run(EXPORT_ENTITIES, types=types, holds=mapping.membership_types, post_in=mapping.post_in_types)
     for rec in result:
@@ -115,18 +140,24 @@ class ExportResult:
     seconds: float
     path: str | None = None
     mid_load: LoadMark | None = None  # exported mid-load (allow_partial): the graph was partial
+    what: str = ""  # a part of the graph (Selection.what), or "" for all of it
 
     def summary(self) -> str:
         where = self.path or "stdout"
         extra = f" (+{self.quads} in named graphs)" if self.quads else ""
-        return (f"Exported {self.triples} triples{extra} about {self.entities} entities as {self.format} "
+        about = f"{self.entities} entities" + (f" ({self.what} and its neighbours' labels)" if self.what else "")
+        return (f"Exported {self.triples} triples{extra} about {about} as {self.format} "
                 f"to {where} in {self.seconds:.2f} s.")
 
 
-def write_blocks(blocks, writer: Writer) -> tuple[int, int, int]:
-    """Stream blocks through a writer: start, write each, close. Returns (blocks, triples, quads)."""
+def write_blocks(blocks, writer: Writer, header: Block | None = None) -> tuple[int, int, int]:
+    """Stream blocks through a writer: start, the `header` block (not counted as an entity),
+    each block, close. Returns (blocks, triples, quads)."""
     n = triples = quads = 0
     writer.start()
+    if header:
+        writer.write(header)
+        triples += len(header)
     for block in blocks:
         writer.write(block)
         n += 1
@@ -139,9 +170,15 @@ def write_blocks(blocks, writer: Writer) -> tuple[int, int, int]:
 
 def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, format: str = "ttl",
            base: str = DEFAULT_BASE, database: str | None = None, timeout: float | None = 0,
-           allow_partial: bool = False) -> ExportResult:
+           allow_partial: bool = False, ontology: str | Path | None = None,
+           selection: Selection | None = None) -> ExportResult:
     """Export the live graph as RDF to `out` (a text stream, or a path written atomically:
     the file appears only when the export succeeded).
+
+    A whole export starts with the dataset's VoID description; every export links the
+    project's terms to the ontology (`rdfs:isDefinedBy`), and with `ontology` (the path of
+    schema/ontology.ttl) carries its triples too. `selection` exports a part of the graph
+    (`graph.rdf.subset`: `describe`, `template_selection`).
 
     While a batched load is unfinished (the graph is mid-load) the export refuses, before
     writing anything, unless `allow_partial`; the result's `mid_load` then says so.
@@ -155,6 +192,7 @@ def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, form
         mapping = Mapping(model, base)
     except SchemaError as e:
         raise ExportError(str(e)) from e
+    onto = ontology_triples(ontology) if ontology is not None else ()
     if isinstance(out, (str, Path)):
         path = Path(out)
         # a sibling temporary file (created with the usual umask), renamed over `path` on success
@@ -162,7 +200,7 @@ def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, form
         try:
             with open(tmp, "x", encoding="utf-8", newline="\n") as f:
                 result = export(driver, model, f, format=fmt, base=base, database=database, timeout=timeout,
-                                allow_partial=allow_partial)
+                                allow_partial=allow_partial, ontology=ontology, selection=selection)
             os.replace(tmp, path)
         except OSError as e:
             raise ExportError(f"cannot write {path}: {e.strerror or e}") from e
@@ -181,17 +219,22 @@ def export(driver: neo4j.Driver, model: Model, out: TextIO | str | Path, *, form
                 if mark is not None and not allow_partial:
                     raise ExportError(f"{mark.notice()}. The export would be partial, so it is refused "
                                       "unless --allow-partial is given.")
-                n, triples, quads = write_blocks(iter_blocks(tx, mapping), writer)
+                header = mapping.header(dataset=selection is None, ontology=onto)
+                n, triples, quads = write_blocks(iter_blocks(tx, mapping, selection), writer, header)
     except neo4j.exceptions.Neo4jError as e:
         raise ExportError(f"Neo4j refused the export query ({e.code}): {first_line(e)}") from e
     except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as e:
         raise ExportError(f"Neo4j became unreachable during the export: {e}") from e
-    return ExportResult(fmt, n, triples, quads, time.perf_counter() - t0, mid_load=mark)
+    if selection is not None:  # the selected entities; the others are neighbours, labels only
+        n = 1 if selection.describe is not None else len(set(selection.ids))
+    return ExportResult(fmt, n, triples, quads, time.perf_counter() - t0, mid_load=mark,
+                        what=selection.what if selection is not None else "")
 
 
 def export_string(driver: neo4j.Driver, model: Model, *, format: str = "ttl", base: str = DEFAULT_BASE,
-                  database: str | None = None) -> str:
+                  database: str | None = None, ontology: str | Path | None = None,
+                  selection: Selection | None = None) -> str:
     """The export as one string (small graphs, tests)."""
     buf = io.StringIO()
-    export(driver, model, buf, format=format, base=base, database=database)
+    export(driver, model, buf, format=format, base=base, database=database, ontology=ontology, selection=selection)
     return buf.getvalue()

@@ -62,6 +62,10 @@ class Minter:
     def role(self, post: object) -> str:
         return self.base + "role/" + encode_id(post)
 
+    def dataset(self) -> str:
+        """The dataset itself (its VoID description is at the head of a whole export)."""
+        return self.base + "dataset"
+
     @staticmethod
     def derivation(subject: str, source_id: object) -> str:
         return subject + "/source/" + encode_id(source_id)

@@ -8,24 +8,32 @@ never on kind names:
 
 - every relationship is also an `rdf:Statement` (`<base>fact/<from>/<type>/<to>`)
   carrying its declared properties (role, capacity, ...), `prov:wasDerivedFrom`
-  its sources and a `prov:qualifiedDerivation` per quoted source with `cf:quote`;
+  its sources (a description is derived from an article) and a
+  `prov:qualifiedDerivation` per quoted source with `cf:quote`;
 - a relationship mapped to `org:holds` also yields an `org:Membership`
   (`<base>membership/<person>/<post>`): `org:member`, `org:organization` (the
   post's `org:postIn` targets), `org:role`, the post's dates as `schema:startDate`
   / `schema:endDate` and an OWL-Time `org:memberDuring` interval;
 - a kind whose class is `org:Post` gets an `org:Role` (`<base>role/<post>`)
   labelled (`skos:prefLabel`) with its `schema:roleName` field;
-- entities cite their sources with `prov:wasDerivedFrom` (+ qualified
-  derivations for quotes); a `Source` describes the named graph
-  `<base>graph/<source-id>` that holds the facts it supports (`dcterms:source`).
+- entities and memberships — things in the world, not descriptions — are
+  `dcterms:isReferencedBy` their sources (the `sources` field's `rdf`), each quote
+  a `schema:Quotation` (`schema:about` the entity, `schema:isPartOf` the
+  article); a `Source` describes the named graph `<base>graph/<source-id>` that
+  holds the facts it supports (`dcterms:source`, `prov:wasDerivedFrom`);
+- text fields with a schema `language:` get a language tag (`value_language`):
+  `source` is the language of the cited article (its `schema:inLanguage` field);
+- `header()`: the dataset description (`void:Dataset`, `void:vocabulary`),
+  `rdfs:isDefinedBy` the ontology on every project term, the ontology itself if asked.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from graph.errors import ExportError
 from graph.model.schema import SOURCE_KIND, FieldSpec, Model
-from graph.model.types import TYPES, XSD, Date, RdfValue
+from graph.model.types import TYPES, XSD, Date, RdfValue, value_language
 from graph.rdf.iris import DEFAULT_BASE, Minter, check_base, url_term
 from graph.rdf.writers import Namespaces
 from graph.rdf.writers.common import RDF_TYPE, Block, Lit, Term, clean, sort_block
@@ -52,7 +60,11 @@ class Vocab:
         "ProperInterval": "time:ProperInterval", "Instant": "time:Instant",
         "hasBeginning": "time:hasBeginning", "hasEnd": "time:hasEnd",
         "gYear": "time:inXSDgYear", "gYearMonth": "time:inXSDgYearMonth", "date": "time:inXSDDate",
-        "quote": "cf:quote",
+        "quote": "cf:quote", "statementQuote": "cf:quote",
+        "referencedBy": "dcterms:isReferencedBy", "statementSources": "prov:wasDerivedFrom",
+        "Quotation": "schema:Quotation", "about": "schema:about", "isPartOf": "schema:isPartOf",
+        "inLanguage": "schema:inLanguage", "isDefinedBy": "rdfs:isDefinedBy",
+        "Dataset": "void:Dataset", "vocabulary": "void:vocabulary", "uriSpace": "void:uriSpace",
     }
 
     # the attributes __init__ sets, one per term (and per common field overriding one)
@@ -87,6 +99,17 @@ class Vocab:
     gYearMonth: str
     date: str
     quote: str
+    statementQuote: str
+    referencedBy: str
+    statementSources: str
+    Quotation: str
+    about: str
+    isPartOf: str
+    inLanguage: str
+    isDefinedBy: str
+    Dataset: str
+    vocabulary: str
+    uriSpace: str
 
     def __init__(self, model: Model):
         missing = sorted({c.split(":")[0] for c in self.TERMS.values()} - set(model.prefixes))
@@ -95,8 +118,11 @@ class Vocab:
         for name, curie in self.TERMS.items():
             setattr(self, name, model.expand(curie))
         # the common fields' own predicates win over the defaults
-        for field_name, attr in (("sources", "wasDerivedFrom"), ("quote", "quote")):
-            spec = model.common_fields.get(field_name)
+        for specs, field_name, attr in ((model.common_fields, "sources", "referencedBy"),
+                                        (model.common_fields, "quote", "quote"),
+                                        (model.relation_common, "sources", "statementSources"),
+                                        (model.relation_common, "quote", "statementQuote")):
+            spec = specs.get(field_name)
             if spec is not None and spec.rdf:
                 setattr(self, attr, model.expand(spec.rdf))
 
@@ -181,12 +207,53 @@ class Mapping:
             raise ExportError("the schema does not say how to export: " + "; ".join(problems))
         self.membership_types = sorted(t for t, r in self.relations.items() if r.membership)
         self.post_in_types = sorted(t for t, r in self.relations.items() if r.predicate == v.postIn)
+        self.quote_spec = model.common_fields.get("quote")
+        self.statement_quote_spec = model.relation_common.get("quote")
+        label = model.common_fields.get("name")
+        self.label_predicates = frozenset({model.expand(label.rdf)} if label is not None and label.rdf else ())
+        # the Source field that says which language an article is in (read before the export streams)
+        src = self.kinds.get(SOURCE_KIND)
+        self.language_field = next((f.name for f in src.fields if f.predicate == v.inLanguage), None) if src else None
+        self.source_languages: dict[str, str] = {}  # source id → language code, set by the exporter
+        cf = model.prefixes.get("cf")
+        self.project_ns = cf or ""
+        self.ontology = cf.rstrip("#/") if cf else None  # the owl:Ontology of schema/ontology.ttl
+        self.project_terms, self.vocabularies = self._terms(cf)
+
+    def _terms(self, cf: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the project's `cf:` terms the export can write, the namespaces of every term it can write)."""
+        terms: set[str] = {t for t in vars(self.v).values() if isinstance(t, str)}
+        for k in self.kinds.values():
+            terms.add(k.cls)
+            terms.update(k.class_by.values())
+            terms.update(f.predicate for f in k.fields)
+        for r in self.relations.values():
+            terms.add(r.predicate)
+            terms.update(f.predicate for f in r.props)
+        namespaces = {ns for ns in self.model.prefixes.values() for t in terms if t.startswith(ns)}
+        project = tuple(sorted(t for t in terms if cf and t.startswith(cf) and t != cf))
+        return project, tuple(sorted(namespaces))
 
     # -- values
 
-    def values(self, f: FieldRule, props: dict) -> list[Term]:
-        """The RDF objects of field `f` in Neo4j properties `props`, as its type gives them."""
-        return [self.term(x) for x in TYPES[f.spec.type].rdf_values(f.spec, props, self.languages)]
+    def values(self, f: FieldRule, props: dict, source_languages: tuple[str, ...] = ()) -> list[Term]:
+        """The RDF objects of field `f` in Neo4j properties `props`, as its type gives them; text
+        of a field with a schema `language:` tagged (`source_languages`: those of its sources)."""
+        out = [self.term(x) for x in TYPES[f.spec.type].rdf_values(f.spec, props, self.languages)]
+        if f.spec.language:
+            out = [self.tagged(f.spec, t, source_languages) for t in out]
+        return out
+
+    @staticmethod
+    def tagged(spec: FieldSpec | None, t: Term, source_languages: tuple[str, ...]) -> Term:
+        if spec is None or type(t) is not Lit or t.lang or t.datatype:
+            return t
+        lang = value_language(spec, t.value, source_languages)
+        return Lit(t.value, lang) if lang else t
+
+    def languages_of(self, sources: Iterable) -> tuple[str, ...]:
+        """The languages of the articles `sources` (ids), as far as they say."""
+        return tuple(sorted({lang for x in sources if (lang := self.source_languages.get(x))}))
 
     @staticmethod
     def term(x: RdfValue) -> Term:
@@ -198,8 +265,9 @@ class Mapping:
 
     # -- blocks
 
-    def block(self, node_id, kind: str, props: dict, rels: list) -> Block:
-        """Every triple whose subject belongs to one entity, sorted, with its named graphs."""
+    def block(self, node_id, kind: str, props: dict, rels: list, *, labels_only: bool = False) -> Block:
+        """Every triple whose subject belongs to one entity, sorted, with its named graphs.
+        `labels_only`: of the entity itself only its types and names (a neighbour in a subset)."""
         v, mint = self.v, self.mint
         acc: dict = {}
 
@@ -208,46 +276,42 @@ class Mapping:
             prev = acc.get(key)
             acc[key] = graphs if prev is None or prev == graphs else tuple(sorted(set(prev) | set(graphs)))
 
-        def provenance(subject: str, sources: list, quotes: list) -> None:
-            for src, q in zip(sources, quotes, strict=True):
-                g, src_iri = (mint.graph(src),), mint.entity(src)
-                add(subject, v.wasDerivedFrom, src_iri, g)
-                if q:
-                    d = mint.derivation(subject, src)
-                    add(subject, v.qualifiedDerivation, d, g)
-                    add(d, RDF_TYPE, v.Derivation, g)
-                    add(d, v.entity, src_iri, g)
-                    add(d, v.quote, Lit(clean(q)), g)
-
         k = self.kinds[kind]
         s = mint.entity(node_id)
         sources, quotes = _provenance(props)
+        langs = self.languages_of(sources)
         core = tuple(sorted({mint.graph(x) for x in sources}))
         if kind == SOURCE_KIND:  # an article's own description belongs to its graph
             g = mint.graph(node_id)
             core = tuple(sorted(set(core) | {g}))
-            add(g, v.source, s, ())
-            add(g, v.wasDerivedFrom, s, ())
+            if not labels_only:
+                add(g, v.source, s, ())
+                add(g, v.wasDerivedFrom, s, ())
+            langs = self.languages_of([node_id])
         add(s, RDF_TYPE, k.cls, core)
         extra = k.class_by.get(props.get(k.class_by_field)) if k.class_by_field else None
         if extra:
             add(s, RDF_TYPE, extra, core)
         for f in k.fields:
-            for o in self.values(f, props):
+            if labels_only and f.predicate not in self.label_predicates:
+                continue
+            for o in self.values(f, props, langs):
                 add(s, f.predicate, o, core)
-        if k.role_fields:
+        if k.role_fields and not labels_only:
             role = mint.role(node_id)
             add(s, v.role, role, core)
             add(role, RDF_TYPE, v.Role, core)
             for f in k.role_fields:
-                for o in self.values(f, props):
+                for o in self.values(f, props, langs):
                     add(role, v.prefLabel, o, core)
-        provenance(s, sources, quotes)
+        if not labels_only:
+            self._referenced(add, s, sources, quotes)
 
         for rel_type, to_id, rprops, post in rels:
             rule = self.relations[rel_type]
             o = mint.entity(to_id)
             rsources, rquotes = _provenance(rprops)
+            rlangs = self.languages_of(rsources)
             rcore = tuple(sorted({mint.graph(x) for x in rsources}))
             add(s, rule.predicate, o, rcore)
             stmt = mint.fact(node_id, rel_type, to_id)
@@ -256,12 +320,39 @@ class Mapping:
             add(stmt, v.predicate, rule.predicate, rcore)
             add(stmt, v.object, o, rcore)
             for pr in rule.props:
-                for val in self.values(pr, rprops):
+                for val in self.values(pr, rprops, rlangs):
                     add(stmt, pr.predicate, val, rcore)
-            provenance(stmt, rsources, rquotes)
+            self._derived(add, stmt, rsources, rquotes)
             if rule.membership and post is not None:
                 self._membership(add, s, node_id, to_id, post, rsources, rcore)
         return sort_block(acc, first=s)
+
+    def _referenced(self, add, subject: str, sources: list, quotes: list) -> None:
+        """A thing in the world and the articles that refer to it; each quote a `schema:Quotation`."""
+        v, mint = self.v, self.mint
+        for src, q in zip(sources, quotes, strict=True):
+            g, src_iri = (mint.graph(src),), mint.entity(src)
+            add(subject, v.referencedBy, src_iri, g)
+            if q:
+                d = mint.derivation(subject, src)
+                add(d, RDF_TYPE, v.Quotation, g)
+                add(d, v.about, subject, g)
+                add(d, v.isPartOf, src_iri, g)
+                add(d, v.quote, self.tagged(self.quote_spec, Lit(clean(q)), self.languages_of([src])), g)
+
+    def _derived(self, add, subject: str, sources: list, quotes: list) -> None:
+        """A description (a statement) derived from articles (PROV-O); each quote on a `prov:Derivation`."""
+        v, mint = self.v, self.mint
+        for src, q in zip(sources, quotes, strict=True):
+            g, src_iri = (mint.graph(src),), mint.entity(src)
+            add(subject, v.statementSources, src_iri, g)
+            if q:
+                d = mint.derivation(subject, src)
+                add(subject, v.qualifiedDerivation, d, g)
+                add(d, RDF_TYPE, v.Derivation, g)
+                add(d, v.entity, src_iri, g)
+                add(d, v.statementQuote,
+                    self.tagged(self.statement_quote_spec, Lit(clean(q)), self.languages_of([src])), g)
 
     def _membership(self, add, person: str, person_id, post_id, post, sources, core) -> None:
         v, mint = self.v, self.mint
@@ -271,6 +362,8 @@ class Mapping:
         add(m, v.member, person, core)
         for org in sorted(str(x) for x in orgs if x is not None):
             add(m, v.organization, mint.entity(org), core)
+        for src in sources:  # a membership is a situation in the world, like the person in it
+            add(m, v.referencedBy, mint.entity(src), (mint.graph(src),))
         k = self.kinds.get(post_props.get("kind"))
         if k is None:
             return
@@ -292,8 +385,31 @@ class Mapping:
                 add(during, ipred, instant, core)
                 add(instant, RDF_TYPE, v.Instant, core)
                 add(instant, getattr(v, val.datatype[len(XSD):]), val, core)
-        for src in sources:
-            add(m, v.wasDerivedFrom, mint.entity(src), (mint.graph(src),))
+
+    def header(self, *, dataset: bool = True, ontology: Iterable[tuple[str, str, Term]] = ()) -> Block:
+        """The block before the entities (default graph only): with `dataset`, the dataset's
+        VoID description (`<base>dataset`: `void:uriSpace`, a `void:vocabulary` per namespace the
+        export writes); `rdfs:isDefinedBy` the ontology on every project term; the `ontology`
+        triples (schema/ontology.ttl), if given."""
+        v = self.v
+        acc: dict = {}
+        first = ""
+        if dataset:
+            first = d = self.mint.dataset()
+            acc[(d, RDF_TYPE, v.Dataset)] = ()
+            acc[(d, v.uriSpace, Lit(self.mint.id_base))] = ()
+            for ns in self.vocabularies:
+                acc[(d, v.vocabulary, ns)] = ()
+        terms = set(self.project_terms)
+        for triple in ontology:
+            acc[triple] = ()
+            terms.add(triple[0])
+        if self.ontology:
+            cf = self.project_ns
+            for term in terms:
+                if term.startswith(cf) and term != cf:
+                    acc[(term, v.isDefinedBy, self.ontology)] = ()
+        return sort_block(acc, first=first)
 
 
 def _as_list(x) -> list:

@@ -4,10 +4,12 @@ One `sh:NodeShape` per kind (`cf:<Kind>Shape`, `sh:targetClass` its `rdf.class`)
 required fields → `sh:minCount 1`; single-valued fields → `sh:maxCount 1`;
 field types → `sh:datatype` (`rdf:langString` with `sh:languageIn` for
 multilingual fields, `xsd:gYear`/`xsd:gYearMonth`/`xsd:date` for partial dates,
-`sh:nodeKind sh:IRI` for urls); enums → `sh:in`; relationships → `sh:class` of
-their target kinds; sources → `prov:wasDerivedFrom` a `schema:NewsArticle`.
-Shapes for the exporter's own nodes (`rdf:Statement`, `org:Membership`,
-`prov:Derivation`) check that every fact keeps its subject, object and sources.
+`sh:nodeKind sh:IRI` for urls; text with a schema `language:` → `rdf:langString`
+in that language, or for `language: source` a plain or language-tagged string);
+enums → `sh:in`; relationships → `sh:class` of their target kinds; sources →
+`dcterms:isReferencedBy` a `schema:NewsArticle`. Shapes for the exporter's own
+nodes (`rdf:Statement`, `org:Membership`, `prov:Derivation`, `schema:Quotation`)
+check that every fact keeps its subject, object and sources.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.errors import ExportError
 from graph.model.schema import SOURCE_KIND, Model
-from graph.model.types import TYPES
+from graph.model.types import RDF_LANG_STRING, TYPES, language_shacl
 from graph.rdf.export import export
 from graph.rdf.iris import DEFAULT_BASE, check_base
 from graph.rdf.mapping import Mapping
@@ -69,6 +71,12 @@ class _Shapes:
         for key, term in (("in_", "in"), ("languages", "languageIn")):
             if c.get(key):
                 g.add((p, sh(term), self.list([Literal(x) for x in c[key]])))
+        if c.get("or_lang"):  # a plain string, or a string in one of these languages
+            plain, tagged = BNode(), BNode()
+            g.add((plain, sh("datatype"), XSD.string))
+            g.add((tagged, sh("datatype"), URIRef(RDF_LANG_STRING)))
+            g.add((tagged, sh("languageIn"), self.list([Literal(x) for x in c["or_lang"]])))
+            g.add((p, sh("or"), self.list([plain, tagged])))
         for key in ("or_classes", "or_datatypes"):
             if c.get(key):
                 term = "class" if key == "or_classes" else "datatype"
@@ -88,7 +96,7 @@ class _Shapes:
     def field(self, shape: URIRef, f, spec) -> None:
         t = TYPES[spec.type]
         c: dict = {"name": f.name, "min": 1 if spec.required else 0, "max": 0 if t.many else 1,
-                   **t.shacl(spec, self.model.languages)}
+                   **language_shacl(spec, t.shacl(spec, self.model.languages), self.model.languages)}
         if c.get("node_kind"):
             c["node_kind"] = str(self.sh(c["node_kind"]))
         self.prop(shape, f.predicate, **c)
@@ -110,7 +118,7 @@ class _Shapes:
                 self.field(shape, f, spec.fields[f.name])
                 field_preds.add(f.predicate)
             if name != SOURCE_KIND:
-                self.prop(shape, v.wasDerivedFrom, name="sources", min=1, cls=source_cls)
+                self.prop(shape, v.referencedBy, name="sources", min=1, cls=source_cls)
             by_pred: dict[str, set[str]] = {}
             for rtype, rel in model.relations.items():
                 if name in rel.targets:
@@ -130,14 +138,19 @@ class _Shapes:
         preds = sorted({r.predicate for r in m.relations.values()})
         p = self.prop(st, v.predicate)
         self.g.add((p, self.sh("in"), self.list([URIRef(x) for x in preds])))
-        self.prop(st, v.wasDerivedFrom, name="sources", min=1, cls=source_cls)
+        self.prop(st, v.statementSources, name="sources", min=1, cls=source_cls)
         ms = self.node_shape("Membership", v.Membership, "a person holding a post (W3C ORG)")
         self.prop(ms, v.member, min=1, max=1, node_kind=iri)
         self.prop(ms, v.role, max=1, cls=v.Role)
-        self.prop(ms, v.wasDerivedFrom, name="sources", min=1, cls=source_cls)
-        dv = self.node_shape("Derivation", v.Derivation, "a quoted source of a fact (PROV-O)")
+        self.prop(ms, v.referencedBy, name="sources", min=1, cls=source_cls)
+        langs = sorted(model.languages)
+        dv = self.node_shape("Derivation", v.Derivation, "a quoted source of a statement (PROV-O)")
         self.prop(dv, v.entity, min=1, max=1, cls=source_cls)
-        self.prop(dv, v.quote, min=1, max=1, datatype=str(XSD.string))
+        self.prop(dv, v.statementQuote, min=1, max=1, or_lang=langs)
+        qt = self.node_shape("Quotation", v.Quotation, "a quote showing an entity in its source")
+        self.prop(qt, v.about, min=1, max=1, node_kind=iri)
+        self.prop(qt, v.isPartOf, min=1, max=1, cls=source_cls)
+        self.prop(qt, v.quote, min=1, max=1, or_lang=langs)
         return self.g
 
 

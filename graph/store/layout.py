@@ -77,7 +77,11 @@ def relation_sources_index(model: Model) -> str:
 
 # params: id=META_ID. Taking the meta node's write lock serialises loads.
 LOCK = f"MERGE (m:{META} {{id: $id}}) SET m.lock = coalesce(m.lock, 0) + 1"
-STAMP_LOAD = f"MATCH (m:{META} {{id: $id}}) SET m.loaded_at = datetime()"  # params: id=META_ID
+# `generation`: a fresh id per finished load (plain, batched, rebuild), which `cisfilm serve` follows;
+# random rather than a counter, because a rebuild starts a new store whose meta node a counter would restart
+GENERATION = "generation"
+STAMP_GENERATION = f"MATCH (m:{META} {{id: $id}}) SET m.{GENERATION} = randomUUID()"  # params: id=META_ID
+STAMP_LOAD = f"MATCH (m:{META} {{id: $id}}) SET m.loaded_at = datetime(), m.{GENERATION} = randomUUID()"
 # What is in the graph, one record per kind / relationship type; the hash is null on what
 # no load wrote. params (relationships): prov=PROVENANCE
 LOADED_NODES = (f"MATCH (n:{ENTITY}) WITH n.kind AS kind, "
@@ -104,6 +108,7 @@ MARK_PROPS = (MARK_LOAD, "load_started", "load_digest", "load_prune", "load_batc
 PENDING = "~"
 
 # params: id=META_ID
+MARK_COLUMNS = ("load", "started", "digest", "prune", "size", "done", "total")  # READ_MARK's
 READ_MARK = (f"MATCH (m:{META} {{id: $id}}) WHERE m.{MARK_LOAD} IS NOT NULL "
              f"RETURN m.{MARK_LOAD} AS load, toString(datetime.truncate('second', m.load_started)) AS started, "
              "m.load_digest AS digest, m.load_prune AS prune, m.load_batch_size AS size, "
@@ -117,7 +122,10 @@ SET_MARK = (f"MATCH (m:{META} {{id: $id}}) "
 LOCK_OWNER = f"MERGE (m:{META} {{id: $id}}) SET m.lock = coalesce(m.lock, 0) + 1 RETURN m.{MARK_LOAD} AS owner"
 MARK_PROGRESS = f"MATCH (m:{META} {{id: $id}}) SET m.batches_done = $done"  # params: id, done
 CLEAR_MARK = f"MATCH (m:{META} {{id: $id}}) REMOVE " + ", ".join(f"m.{p}" for p in MARK_PROPS)
-FINISH_MARK = CLEAR_MARK + " SET m.loaded_at = datetime()"  # the batched load's last batch
+FINISH_MARK = CLEAR_MARK + f" SET m.loaded_at = datetime(), m.{GENERATION} = randomUUID()"  # its last batch
+# params: id=META_ID. What `cisfilm serve` polls: the generation, when it was loaded, and whether mid-load
+READ_GENERATION = (f"OPTIONAL MATCH (m:{META} {{id: $id}}) RETURN m.{GENERATION} AS generation, "
+                   f"toString(m.loaded_at) AS loaded_at, m.{MARK_LOAD} IS NOT NULL AS mid_load")
 # rows: {id, hash}: the final hash, once a node's provenance edges are written
 SET_HASHES = f"UNWIND $rows AS row MATCH (n:{ENTITY} {{id: row.id}}) SET n.{HASH} = row.hash"
 
@@ -201,10 +209,19 @@ FACTS_PER_SOURCE = (
     f"OPTIONAL MATCH (:{ENTITY})-[r]->(:{ENTITY}) WHERE type(r) <> $prov AND src.id IN r.sources "
     "WITH src, nodes, count(r) AS rels "
     "RETURN src.id AS id, nodes + rels AS facts ORDER BY id")
-SINGLE_SOURCE_NODES = (f"MATCH (n:{ENTITY}) WHERE NOT n:{SOURCE} AND size(coalesce(n.sources, [])) = 1 "
-                       "RETURN count(n) AS c")
+# Reference data (Sources with source_type dataset, e.g. ISO 3166) is kept out of the per-article
+# counts: a fact's articles are its sources less the datasets; facts citing datasets only are counted apart.
+DATASET_SOURCES = (f"MATCH (d:{SOURCE}) WHERE d.source_type = 'dataset' RETURN d.id AS id ORDER BY id")
+# params: ds (the dataset source ids)
+SINGLE_SOURCE_NODES = (f"MATCH (n:{ENTITY}) WHERE NOT n:{SOURCE} "
+                       "AND size([s IN coalesce(n.sources, []) WHERE NOT s IN $ds]) = 1 RETURN count(n) AS c")
 SINGLE_SOURCE_RELATIONS = (f"MATCH (:{ENTITY})-[r]->(:{ENTITY}) WHERE type(r) <> $prov "
-                           "AND size(coalesce(r.sources, [])) = 1 RETURN count(r) AS c")
+                           "AND size([s IN coalesce(r.sources, []) WHERE NOT s IN $ds]) = 1 RETURN count(r) AS c")
+REFERENCE_NODES = (f"MATCH (n:{ENTITY}) WHERE NOT n:{SOURCE} AND size(coalesce(n.sources, [])) > 0 "
+                   "AND all(s IN n.sources WHERE s IN $ds) RETURN count(n) AS c")
+REFERENCE_RELATIONS = (f"MATCH (:{ENTITY})-[r]->(:{ENTITY}) WHERE type(r) <> $prov "
+                       "AND size(coalesce(r.sources, [])) > 0 AND all(s IN r.sources WHERE s IN $ds) "
+                       "RETURN count(r) AS c")
 
 # -- the RDF export's reads (graph.rdf.export) ------------------------------------------
 
@@ -239,4 +256,22 @@ CALL (n) {{
 }}
 RETURN n.id AS id, n.kind AS kind, properties(n) AS props, rels
 ORDER BY id
+"""
+# The same for the entities `ids` only (a part of the graph: export --describe / --template)
+EXPORT_ENTITIES_IN = EXPORT_ENTITIES.replace("WHERE n.id IS NOT NULL", "WHERE n.id IN $ids", 1)
+# Entities outside `ids` with their relationships (as in EXPORT_ENTITIES) into `ids`, in id order
+EXPORT_INCOMING = f"""
+MATCH (n:{ENTITY})-[r]->(b:{ENTITY})
+WHERE b.id IN $ids AND n.id IS NOT NULL AND NOT n.id IN $ids AND type(r) IN $types
+WITH n, r, b ORDER BY n.id, type(r), b.id
+WITH n, collect([type(r), b.id, properties(r),
+  CASE WHEN type(r) IN $holds
+    THEN [properties(b), [(b)-[x]->(o:{ENTITY}) WHERE type(x) IN $post_in | o.id]] END]) AS rels
+RETURN n.id AS id, n.kind AS kind, properties(n) AS props, rels
+ORDER BY id
+"""
+# The language of every article. params: kind (the source kind), field (its language field)
+EXPORT_SOURCE_LANGUAGES = f"""
+MATCH (n:{ENTITY}) WHERE n.kind = $kind AND n.id IS NOT NULL
+RETURN n.id AS id, n[$field] AS language
 """

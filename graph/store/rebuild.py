@@ -51,6 +51,7 @@ from graph.store.layout import (
     LOCK,
     META_ID,
     PROVENANCE,
+    STAMP_GENERATION,
     set_entity_property,
     set_relation_property,
 )
@@ -152,8 +153,9 @@ def large_first_load(server: ManagedServer, paths, threshold: int | None = None,
 
 
 def rebuild_paths(server: ManagedServer, paths, schema_dir, *, strict: bool = False, drop_hand_made: bool = False,
-                  progress: Progress | None = None, log=print) -> RebuildResult:
-    """Validate fact files (raising `InvalidData` before anything is touched), then rebuild."""
+                  progress: Progress | None = None, log=print, cache_dir: Path | None = None) -> RebuildResult:
+    """Validate fact files (raising `InvalidData` before anything is touched), then rebuild.
+    `cache_dir`: what unchanged files gave is taken from there (`graph.facts.cache`)."""
     from graph.facts import read_facts
     from graph.model.schema import load_model
 
@@ -162,7 +164,7 @@ def rebuild_paths(server: ManagedServer, paths, schema_dir, *, strict: bool = Fa
         if progress:
             progress("validating", 0, 0)
         model = load_model(schema_dir)
-        facts, _warnings = read_facts(paths, model, strict=strict)
+        facts, _warnings = read_facts(paths, model, strict=strict, cache_dir=cache_dir)
     return rebuild_facts(server, model, facts, drop_hand_made=drop_hand_made, progress=progress, log=log,
                          clock=clock)
 
@@ -224,10 +226,11 @@ def _rebuild(server: ManagedServer, model: Model, facts, run: Path, clock: _Cloc
                                 "was not touched") from None
         hook("csv")
         staging = ManagedServer(run / "home", server.cache, heap=server.heap, pagecache=server.pagecache)
-        with clock.phase("import"):
-            if progress:
-                progress("importing", 0, 0)
+        if progress:
+            progress("importing", 0, 0)
+        with clock.phase("staging setup"):  # its home and password: not the importer's time
             staging.initialize(log=log)
+        with clock.phase("import"):
             _import(staging, inp, importer_options)
         hook("imported")
         if progress:  # on a server of its own: the live graph keeps serving
@@ -317,6 +320,8 @@ def _check_staged(staging: ManagedServer, model: Model, inp: bulkcsv.ImportInput
                     query = (set_entity_property(prop) if what == "nodes"
                              else set_relation_property(model, name, prop))
                     session.execute_write(lambda tx, q=query, r=rows: tx.run(q, rows=r).consume())
+                # a new generation, as every load stamps: `cisfilm serve` follows it
+                session.execute_write(lambda tx: tx.run(STAMP_GENERATION, id=META_ID).consume())
             with clock.phase("staging check"):
                 _verify(driver, inp)
         finally:

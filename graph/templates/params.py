@@ -11,7 +11,10 @@ from graph.errors import QueryError
 from graph.model.dates import parse_date
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "entity")
-RESERVED = {"as_of": "passed by --as-of"}  # parameters every template may use without declaring
+RESERVED = {  # parameters every template may use without declaring
+    "as_of": "passed by --as-of",
+    "text_forms": "filled in from the `text` parameter: its dictionary forms, folded (graph.model.forms)",
+}
 PARAM_KEYS = ("type", "required", "default", "values", "kind", "min", "max", "description")
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")  # template and parameter names
 

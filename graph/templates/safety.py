@@ -81,12 +81,19 @@ _checked: set[tuple[str, str | None, str]] = set()
 
 # What the server says it is and which database a transaction runs on: the cross-process
 # cache's key. One small query, run inside the template's own read transaction.
-IDENTITY = """
+_WHO = """
 CALL db.info() YIELD id, name AS database
 CALL dbms.components() YIELD name, versions, edition
-RETURN name + ' ' + reduce(s = '', v IN versions | s + v + ' ') + edition
-       + ' / database ' + database + ' ' + id AS identity
+WITH name + ' ' + reduce(s = '', v IN versions | s + v + ' ') + edition
+     + ' / database ' + database + ' ' + id AS identity
 """
+IDENTITY = _WHO + "RETURN identity"
+
+
+def identity_and(query: str, columns: Iterable[str]) -> str:
+    """IDENTITY and, in the same round trip, the one row of a read `query` (its `columns`,
+    null when it has none)."""
+    return _WHO + f"OPTIONAL CALL () {{ {query} }}\nRETURN identity, " + ", ".join(columns)
 # Part of every cached verdict: a change to what is allowed invalidates them all (and so does
 # raising the leading number, which a change to what `explain` checks must do).
 RULES = "1 " + " ".join(sorted(ALLOWED_PROCEDURES)) + " " + " ".join(FIRST_CLAUSES)
@@ -173,10 +180,16 @@ def check_read_only(session: neo4j.Session, template: Template, timeout: float =
     guard(template, timeout, lambda: session.execute_read(check))
 
 
+def known_read_only(template: Template, database: str | None, server: str) -> bool:
+    """Whether this process has already found `template` read-only on this server and database."""
+    return (server, database, template.text) in _checked
+
+
 def ensure_read_only(tx: neo4j.ManagedTransaction, template: Template, database: str | None = None, *,
-                     server: str, cache: CheckCache | None = None) -> None:
+                     server: str, cache: CheckCache | None = None, identity: str | None = None) -> None:
     """Inside the read transaction `tx`: known read-only in this process, else in `cache` for this
-    database (one small query), else `EXPLAIN`ed here; a refusal is a `QueryError`."""
+    database (whose `identity` is asked with one small query unless given), else `EXPLAIN`ed
+    here; a refusal is a `QueryError`."""
     key = (server, database, template.text)
     if key in _checked:
         return
@@ -185,7 +198,9 @@ def ensure_read_only(tx: neo4j.ManagedTransaction, template: Template, database:
         raise QueryError(f"template {template.name!r} refused: {refusal}")
     cached = None
     if cache is not None:
-        cached = cache.key(tx.run(IDENTITY).single(strict=True)["identity"], template.text)
+        if identity is None:
+            identity = tx.run(IDENTITY).single(strict=True)["identity"]
+        cached = cache.key(identity, template.text)
         if cached in cache:
             _checked.add(key)
             return

@@ -1,4 +1,5 @@
-"""What several test modules share: free ports, wiping and snapshotting the graph.
+"""What several test modules share: free ports, wiping and snapshotting the graph,
+counting the fact files read.
 Fixtures live in tests/conftest.py; test modules import helpers from here, never
 from each other or from conftest."""
 from __future__ import annotations
@@ -26,7 +27,23 @@ def snapshot(driver) -> tuple[list, list]:
         "ORDER BY a, t, b").records
 
     def strip(p: dict) -> dict:
-        return {k: v for k, v in p.items() if k not in ("loaded_at", "lock")}
+        return {k: v for k, v in p.items() if k not in ("loaded_at", "lock", "generation")}
 
     return ([(sorted(r["l"]), strip(r["p"])) for r in nodes],
             [(r["a"], r["t"], r["b"], r["p"]) for r in rels])
+
+
+def read_counter(monkeypatch) -> list[str]:
+    """The labels of the fact files read (parsed, not taken from the cache) in this
+    process from now on."""
+    from graph.facts import parallel
+
+    seen: list[str] = []
+    real = parallel.read_file
+
+    def counting(data, label, model):
+        seen.append(label)
+        return real(data, label, model)
+
+    monkeypatch.setattr(parallel, "read_file", counting)
+    return seen

@@ -183,11 +183,15 @@ def parse_oxigraph(text: str, fmt: str) -> rdflib.Graph:
 def recover(g: rdflib.Graph, model, base: str) -> tuple[dict, dict]:
     """Facts read back from an exported graph, shaped like `expected()`: every entity
     (its kind from its rdf:type, every field through the schema's predicates, sources
-    and quoted sources from PROV) and every relationship (from its rdf:Statement)."""
+    through the `sources` field's predicate and quotes from the schema:Quotation about it)
+    and every relationship (from its rdf:Statement, sources and quotes from PROV)."""
     ex = model.expand
     DCT_ID, TYPE = rdflib.URIRef(ex("dcterms:identifier")), rdflib.RDF.type
-    DERIVED, QUALIFIED = rdflib.URIRef(ex("prov:wasDerivedFrom")), rdflib.URIRef(ex("prov:qualifiedDerivation"))
+    REFERENCED = rdflib.URIRef(ex(model.common_fields["sources"].rdf))
+    DERIVED = rdflib.URIRef(ex(model.relation_common["sources"].rdf))
+    QUALIFIED = rdflib.URIRef(ex("prov:qualifiedDerivation"))
     ENTITY, QUOTE = rdflib.URIRef(ex("prov:entity")), rdflib.URIRef(ex("cf:quote"))
+    ABOUT, PART_OF = rdflib.URIRef(ex("schema:about")), rdflib.URIRef(ex("schema:isPartOf"))
     id_base = base + "id/"
     ids = {s: str(o) for s, o in g.subject_objects(DCT_ID) if str(s).startswith(id_base)}
     kind_of_class = {ex(k.rdf_class): name for name, k in model.kinds.items()}
@@ -223,6 +227,11 @@ def recover(g: rdflib.Graph, model, base: str) -> tuple[dict, dict]:
         sources = sorted(ids[o] for o in g.objects(subject, DERIVED))
         return sources, [quoted.get(s, "") for s in sources]
 
+    def referenced(subject) -> tuple[list, list]:
+        quoted = {ids[g.value(q, PART_OF)]: str(g.value(q, QUOTE)) for q in g.subjects(ABOUT, subject)}
+        sources = sorted(ids[o] for o in g.objects(subject, REFERENCED))
+        return sources, [quoted.get(s, "") for s in sources]
+
     ents = {}
     for s, eid in ids.items():
         kinds = {kind_of_class[str(c)] for c in g.objects(s, TYPE) if str(c) in kind_of_class}
@@ -230,7 +239,7 @@ def recover(g: rdflib.Graph, model, base: str) -> tuple[dict, dict]:
         kind = kinds.pop()
         f = fields_of(s, model.kinds[kind].fields)
         f["kind"] = kind
-        f["sources"], f["quotes"] = provenance(s)
+        f["sources"], f["quotes"] = referenced(s)
         ents[eid] = f
     types = {t.lower(): t for t in model.relations}
     rels = {}
