@@ -88,7 +88,7 @@ def test_bench_bulk_section_on_its_own_server(run_cli, tmp_path):
     assert 0 < rb["downtime"] < rb["seconds"]
     assert is_number(bk["floor"]["seconds"]) and is_number(bk["import_vs_floor"])
     names = {t["name"] for t in report["targets"]}
-    assert any("rebuild end to end vs the transactional" in n for n in names)
+    assert any("load --rebuild vs load, both end to end" in n for n in names)
     assert any("importer alone" in n for n in names)
     # the graph the last rebuild left was there for the templates section to ask
     assert report["templates"]["templates"]["organisations"]["rows"] > 0
@@ -114,13 +114,17 @@ def test_bench_rejects_a_bad_scale(run_cli, tmp_path):
 def test_bench_only_runs_the_sections_asked_for(run_cli, driver, server, settings, tmp_path):
     env = {"NEO4J_URI": settings.uri, "NEO4J_USERNAME": settings.user, "NEO4J_PASSWORD": settings.password}
     page = tmp_path / "performance.md"
-    page.write_text("# Performance\n\n<!-- bench:120:start -->\nold\n<!-- bench:120:end -->\n\nAfter.\n")
+    whole = "<!-- bench:120:start -->\nwhole run\n<!-- bench:120:end -->\n"
+    page.write_text(f"# Performance\n\n{whole}\n<!-- bench:120:templates:start -->\nold\n"
+                    "<!-- bench:120:templates:end -->\n\nAfter.\n")
     result = run_cli("bench", "--scale", "120", "--runs", "1", "--only", "templates", "--out", str(tmp_path),
                      "--docs", str(page), env=env)
     assert result.exit_code == 0, result.output
-    written = page.read_text(encoding="utf-8")  # the section is replaced in place, the rest kept
+    # the section of the same scale and sections is replaced in place; a whole run's figures are kept
+    written = page.read_text(encoding="utf-8")
     md = (tmp_path / "bench-120.md").read_text(encoding="utf-8").rstrip()
-    assert written == f"# Performance\n\n<!-- bench:120:start -->\n{md}\n<!-- bench:120:end -->\n\nAfter.\n"
+    assert written == (f"# Performance\n\n{whole}\n<!-- bench:120:templates:start -->\n{md}\n"
+                       "<!-- bench:120:templates:end -->\n\nAfter.\n")
     report = json.loads((tmp_path / "bench-120.json").read_text(encoding="utf-8"))
     assert "templates" in report and not {"validation", "load", "rdf"} & set(report)
     assert report["setup"]["sections"] == ["templates"]

@@ -50,7 +50,7 @@ def targets(r: dict) -> list[Target]:
     bk = r.get("bulk")
     if bk and "skipped" not in bk:
         rb = bk["rebuild"]
-        add("load --rebuild end to end vs the transactional load (×)", bk["transactional"]["rebuild_speedup"],
+        add("load --rebuild vs load, both end to end (×)", bk["transactional"]["rebuild_speedup"],
             "≥ 2.5", lambda v: v >= 2.5)
         goal = {100_000: 90.0, 1_000_000: 900.0}.get(r["setup"]["entities"])
         if goal:
@@ -145,8 +145,8 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         rows.append(["bulk", "skipped", bk["skipped"], "", "", ""])
     elif bk:
         rb, n_el = bk["rebuild"], bk["nodes"] + bk["relationships"]
-        for key, label in (("transactional", "transactional load (one transaction)"),
-                           ("batched", f"batched load (--batch-size {bk['batch_size']})")):
+        for key, label in (("transactional", "load (one transaction), end to end"),
+                           ("batched", f"load --batch-size {bk['batch_size']}, end to end")):
             x = bk[key]
             if x["error"]:
                 rows.append([label, "failed", x["error"][:160], "", "", ""])
@@ -206,8 +206,15 @@ def markdown(r: dict) -> str:
 def write_into(page: Path, r: dict) -> Path:
     """Put the report's Markdown into a docs page, between `<!-- bench:<scale>:start -->`
     and `<!-- bench:<scale>:end -->` (appended at the end when the page has no such
-    section), so measurements in docs/ are written by the tool that measures them."""
+    section), so measurements in docs/ are written by the tool that measures them. A run of
+    some sections only (`--only`) has a section of its own (`<scale>:<sections>`), so it never
+    replaces the figures of a whole run."""
+    from graph.bench.runner import DEFAULT_SECTIONS
+
     scale = r["setup"]["scale"]
+    sections = r["setup"].get("sections", list(DEFAULT_SECTIONS))
+    if set(sections) != set(DEFAULT_SECTIONS):
+        scale = f"{scale}:{'+'.join(sections)}"
     start, end = f"<!-- bench:{scale}:start -->", f"<!-- bench:{scale}:end -->"
     text = page.read_text(encoding="utf-8") if page.exists() else ""
     section = f"{start}\n{markdown(r).rstrip()}\n{end}"

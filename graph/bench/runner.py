@@ -32,6 +32,7 @@ from graph.store.server import NEO4J_VERSION
 
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 SECTIONS = ("validation", "load", "bulk", "templates", "rdf", "serve")
+DEFAULT_SECTIONS = ("validation", "load", "bulk", "templates", "rdf")  # `--only` by default
 HEAP, PAGECACHE = "1g", "512m"
 WARMUP_ENTITIES = 2000  # at most; a fifth of the scale below 10k
 
