@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import seed_articles
 
 from graph.draft import draft_article
 from graph.draft.extract import Candidate, Mention
@@ -20,7 +21,7 @@ from graph.model.schema import ID_RE, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "draft"
-ARTICLES = ROOT.parent / "shared" / "seeds"
+ARTICLES = seed_articles()
 
 
 @pytest.fixture(scope="module")

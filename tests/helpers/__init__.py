@@ -4,7 +4,9 @@ Fixtures live in tests/conftest.py; test modules import helpers from here, never
 from each other or from conftest."""
 from __future__ import annotations
 
+import os
 import socket
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -47,3 +49,23 @@ def read_counter(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(parallel, "read_file", counting)
     return seen
+
+
+# The five seed articles are not in the repository (only the facts' short quotes are):
+# they sit in the workplace's `shared/seeds/`, beside the checkout, or above a clone made
+# elsewhere on this machine (CI clones main afresh).
+_WORKPLACE_ARTICLES = Path("/work/shared/seeds")
+
+
+def seed_articles() -> Path:
+    """The folder of the five seed articles: $CISFILM_ARTICLES, else `shared/seeds` beside
+    the checkout or any folder above it, else the workplace's. Fails (never skips) when
+    none has them: the draft's tests need the real articles."""
+    here = Path(__file__).resolve().parents[2]
+    candidates = [Path(os.environ["CISFILM_ARTICLES"])] if os.environ.get("CISFILM_ARTICLES") else []
+    candidates += [p / "shared" / "seeds" for p in (here, *here.parents)] + [_WORKPLACE_ARTICLES]
+    for c in candidates:
+        if len(list(c.glob("*.txt"))) >= 5:
+            return c
+    raise FileNotFoundError("the five seed articles were not found; set CISFILM_ARTICLES to their folder "
+                            f"(looked in {', '.join(map(str, candidates))})")
